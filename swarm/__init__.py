@@ -1,0 +1,1 @@
+"""CaseSwarm core: the case domain, its use cases, ports and storage. Imports no platform code."""
