@@ -44,6 +44,7 @@ class Escalation:
     severity: Severity
     description: str
     requester: str  # platform user id
+    requester_name: str = ""
     platform: str = "slack"
     source_channel: str | None = None
     source_message: str | None = None

@@ -51,6 +51,16 @@ class ChatPlatform(Protocol):
     """A chat platform (Slack, Teams) as the swarm workflows use it."""
 
     kind: str
+    channel_name_limit: int  # Slack 80, Teams 50
+
+    def address(self, person) -> str | None:
+        """The platform user id for a configured person (Slack user id; Teams resolves by email), if any."""
+
+    def channel_mention(self, channel_id: str) -> str:
+        """How to link a channel inside a message on this platform."""
+
+    def user_mention(self, user_id: str) -> str:
+        """How to mention a person inside a message on this platform."""
 
     def create_channel(self, name: str, *, private: bool) -> ChannelRef:
         """Create a case channel; raise NameTaken if the name is used."""

@@ -1,0 +1,44 @@
+"""Runtime settings from the environment (and a .env file), loaded once at start-up.
+
+Secrets are SecretStr so they never show in a repr or a log line. Platform settings keep the vendors' usual names
+(SLACK_BOT_TOKEN, JIRA_URL, ...); CaseSwarm's own carry the SWARM_ prefix.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    database_url: str = Field("sqlite:///caseswarm.db", validation_alias=_env("SWARM_DATABASE_URL"))
+    config_dir: Path | None = Field(None, validation_alias=_env("SWARM_CONFIG_DIR"))
+    queue_url: str = Field("sqlite:///caseswarm-queue.db", validation_alias=_env("SWARM_QUEUE_URL"))
+    queue_immediate: bool = Field(False, validation_alias=_env("SWARM_QUEUE_IMMEDIATE"))
+    workers: int = Field(2, validation_alias=_env("SWARM_WORKERS"))
+    max_attempts: int = Field(8, validation_alias=_env("SWARM_MAX_ATTEMPTS"))
+    retry_base_seconds: float = Field(2.0, validation_alias=_env("SWARM_RETRY_BASE_SECONDS"))
+    retry_max_seconds: float = Field(300.0, validation_alias=_env("SWARM_RETRY_MAX_SECONDS"))
+    public_url: str = Field("http://127.0.0.1:3000", validation_alias=_env("SWARM_PUBLIC_URL"))
+
+    slack_bot_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"))
+    slack_signing_secret: SecretStr | None = Field(None, validation_alias=_env("SLACK_SIGNING_SECRET"))
+    slack_api_url: str = Field("https://slack.com/api/", validation_alias=_env("SLACK_API_URL"))
+    slack_timeout: float = Field(10.0, validation_alias=_env("SLACK_TIMEOUT"))
+
+    @property
+    def slack_enabled(self) -> bool:
+        return self.slack_bot_token is not None and self.slack_signing_secret is not None
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, with explicit overrides (tests, the demo) taking precedence."""
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""Slack integration: the Bolt adapter, the Slack conversation port implementation and the Slack sandbox."""

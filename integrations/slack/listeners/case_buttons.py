@@ -1,0 +1,92 @@
+"""Buttons on the pinned summary, the forms they open, and the "Record as decision" message shortcut."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from integrations.slack import views
+from integrations.slack.listeners import case_channel
+from swarm.errors import InvalidInput, NotFound
+
+
+def register(app: App, container) -> None:
+    config = container.config
+    departments = {d: dept.name for d, dept in config.departments.items()}
+
+    @app.action("case_decide")
+    def open_decision_form(ack, body, client):
+        ack()
+        client.views_open(trigger_id=body["trigger_id"], view=views.decision_modal(body["actions"][0]["value"], body["channel"]["id"]))
+
+    @app.action("case_resolve")
+    def open_resolve_form(ack, body, client):
+        ack()
+        client.views_open(trigger_id=body["trigger_id"], view=views.resolve_modal(body["actions"][0]["value"], body["channel"]["id"]))
+
+    @app.action("case_add_department")
+    def open_add_form(ack, body, client):
+        ack()
+        view = views.add_department_modal(body["actions"][0]["value"], body["channel"]["id"], departments)
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.action("case_status")
+    def show_status(ack, body, client):
+        ack()
+        _tell(client, body["channel"]["id"], body["user"]["id"], _safely(lambda: case_channel.status(container, channel_id=body["channel"]["id"])))
+
+    @app.action("case_reopen")
+    def reopen(ack, body, client):
+        ack()
+        who = case_channel.actor(config, body["user"])
+        text = _safely(lambda: case_channel.reopen(container, channel_id=body["channel"]["id"], who=who))
+        _tell(client, body["channel"]["id"], who.user_id, text)
+
+    @app.view(views.DECISION_MODAL)
+    def submit_decision(ack, body, view):
+        channel, who = views.metadata(view).get("channel", ""), case_channel.actor(config, body["user"])
+        _submit(ack, "text", lambda: case_channel.decide(container, channel_id=channel, who=who,
+                                                          text=views.form_values(view).get("text"), dedupe_key=f"slack:view:{view['id']}"))
+
+    @app.view(views.RESOLVE_MODAL)
+    def submit_resolution(ack, body, view):
+        channel, who = views.metadata(view).get("channel", ""), case_channel.actor(config, body["user"])
+        _submit(ack, "summary", lambda: case_channel.resolve(container, channel_id=channel, who=who,
+                                                              summary=views.form_values(view).get("summary")))
+
+    @app.view(views.ADD_DEPARTMENT_MODAL)
+    def submit_add(ack, body, view):
+        channel, who, values = views.metadata(view).get("channel", ""), case_channel.actor(config, body["user"]), views.form_values(view)
+        target = f"<@{values['person']}>" if values.get("person") else (values.get("department") or "")
+        _submit(ack, "department", lambda: case_channel.add(container, channel_id=channel, who=who, target=target, request_key=view["id"]))
+
+    @app.shortcut("record_decision")
+    def record_message_as_decision(ack, shortcut, client):
+        ack()
+        channel, message = shortcut["channel"]["id"], shortcut["message"]
+        who = case_channel.actor(config, shortcut["user"])
+        link = container.chats["slack"].message_url(channel, message["ts"])
+        text = _safely(lambda: case_channel.decide(container, channel_id=channel, who=who, text=message.get("text"),
+                                                    dedupe_key=f"slack:message:{channel}:{message['ts']}", link=link))
+        _tell(client, channel, who.user_id, text)
+
+
+def _submit(ack, field: str, action) -> None:
+    """Run a form's action; a person-fixable error goes back onto the form's field."""
+    try:
+        text = action()
+    except InvalidInput as exc:
+        return ack(response_action="errors", errors={field: " ".join(exc.fields.values())})
+    except NotFound as exc:
+        return ack(response_action="errors", errors={field: str(exc)})
+    ack(response_action="update", view=views.confirmation("Done", text))
+
+
+def _safely(action) -> str:
+    try:
+        return action()
+    except (InvalidInput, NotFound) as exc:
+        return case_channel.user_error(exc)
+
+
+def _tell(client, channel: str, user: str, text: str) -> None:
+    client.chat_postEphemeral(channel=channel, user=user, text=text)

@@ -1,0 +1,54 @@
+"""`/swarm <subcommand>`: new, decide, resolve, reopen, status, add, help."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from integrations.slack.listeners import case_channel
+from integrations.slack.listeners.escalation import open_empty_form
+from swarm.errors import InvalidInput, NotFound
+
+HELP = """*CaseSwarm* — `/swarm` subcommands:
+• `/swarm new` — escalate: open the case form
+• `/swarm decide <text>` — record a decision (in a case channel)
+• `/swarm add <department>` or `/swarm add @person` — bring in more people
+• `/swarm status` — where the case stands
+• `/swarm resolve <summary>` — resolve the case (the channel is archived later)
+• `/swarm reopen [reason]` — reopen a resolved case
+Or use the message shortcuts *Escalate to swarm* and *Record as decision*."""
+
+SUBCOMMANDS = ("new", "decide", "add", "status", "resolve", "reopen", "help")
+
+
+def register(app: App, container) -> None:
+    categories = {cid: c.label for cid, c in container.config.categories.items()}
+
+    @app.command("/swarm")
+    def swarm_command(ack, command, client):
+        sub, _, rest = (command.get("text") or "").strip().partition(" ")
+        sub = sub.lower()
+        if sub in ("", "help"):
+            return ack(HELP)
+        if sub == "new":
+            ack()
+            return open_empty_form(client, command["trigger_id"], categories)
+        if sub not in SUBCOMMANDS:
+            return ack(f"Unknown subcommand '{sub}'. Try: {', '.join(SUBCOMMANDS)} (or /swarm help).")
+        try:
+            ack(_run(container, sub, rest, command))
+        except (InvalidInput, NotFound) as exc:
+            ack(case_channel.user_error(exc))
+
+
+def _run(container, sub: str, rest: str, command: dict) -> str:
+    channel = command["channel_id"]
+    who = case_channel.actor(container.config, {"id": command["user_id"], "name": command.get("user_name")})
+    if sub == "decide":
+        return case_channel.decide(container, channel_id=channel, who=who, text=rest, dedupe_key=f"slack:cmd:{command['trigger_id']}")
+    if sub == "resolve":
+        return case_channel.resolve(container, channel_id=channel, who=who, summary=rest)
+    if sub == "reopen":
+        return case_channel.reopen(container, channel_id=channel, who=who, reason=rest.strip())
+    if sub == "add":
+        return case_channel.add(container, channel_id=channel, who=who, target=rest, request_key=command["trigger_id"])
+    return case_channel.status(container, channel_id=channel)

@@ -1,0 +1,86 @@
+"""Escalate to swarm: the message shortcut and `/swarm new` open the form; its submission opens the case."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+from slack_sdk.errors import SlackApiError
+
+from integrations.slack import views
+from integrations.slack.listeners.people import display_name
+from swarm.errors import InvalidInput
+from swarm.escalation_form import DESCRIPTION_MAX, EscalationForm, title_from_message, validate_escalation
+from swarm.store.queries import case_by_dedupe_key
+from swarm.usecases.escalate import escalate
+
+log = logging.getLogger("caseswarm.slack")
+
+
+def register(app: App, container) -> None:
+    config, store = container.config, container.store
+    categories = {cid: c.label for cid, c in config.categories.items()}
+
+    @app.shortcut("escalate_to_swarm")
+    def open_form_from_message(ack, shortcut, client):
+        ack()
+        channel, message = shortcut["channel"]["id"], shortcut["message"]
+        key = source_key(shortcut["team"]["id"], channel, message["ts"])
+        with store.read() as session:
+            existing = case_by_dedupe_key(session, key)
+            already = (existing.key, existing.channel_id) if existing else None
+        if already:
+            text = f"This message was already escalated as *{already[0]}*" + (f": <#{already[1]}>" if already[1] else " (opening…)")
+            client.views_open(trigger_id=shortcut["trigger_id"], view=views.confirmation("Already escalated", text))
+            return
+        text = message.get("text", "")
+        view = views.escalation_modal(categories=categories, title=title_from_message(text), description=text[:DESCRIPTION_MAX],
+                                      source_link=_permalink(client, channel, message["ts"]),
+                                      metadata={"channel": channel, "ts": message["ts"]})
+        client.views_open(trigger_id=shortcut["trigger_id"], view=view)
+
+    @app.view(views.ESCALATION_MODAL)
+    def submit_escalation(ack, body, view):
+        meta, values, user = views.metadata(view), views.form_values(view), body["user"]
+        team = (body.get("team") or {}).get("id") or user.get("team_id", "")
+        has_source = bool(meta.get("channel") and meta.get("ts"))
+        form = EscalationForm(values.get("title"), values.get("customer"), values.get("category"), values.get("severity"),
+                              values.get("description"), values.get("source_link"))
+        try:
+            escalation = validate_escalation(
+                form, categories=categories, requester=user["id"], platform="slack",
+                dedupe_key=source_key(team, meta["channel"], meta["ts"]) if has_source else f"slack:view:{view['id']}",
+                source_channel=meta.get("channel"), source_message=meta.get("ts"))
+        except InvalidInput as exc:
+            ack(response_action="errors", errors=exc.fields)
+            return
+        escalation = _with_requester_name(escalation, display_name(config, user))
+        opened = escalate(store, escalation=escalation, config=config)
+        verb = "is opening" if opened.created else "was already escalated"
+        ack(response_action="update", view=views.confirmation(
+            opened.key, f"*{opened.key}* {verb}. The case channel and the right owners are on their way; "
+                        "you will get a link in the message thread."))
+
+
+def open_empty_form(client, trigger_id: str, categories: dict[str, str]) -> None:
+    """`/swarm new`: the same form with nothing prefilled."""
+    client.views_open(trigger_id=trigger_id, view=views.escalation_modal(categories=categories))
+
+
+def source_key(team: str, channel: str, ts: str) -> str:
+    """One case per source message: the dedupe key that makes double clicks and re-sends harmless."""
+    return f"slack:{team}:{channel}:{ts}"
+
+
+def _permalink(client, channel: str, ts: str) -> str:
+    try:
+        return client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
+    except SlackApiError as exc:  # the form still works without it; the agent can paste a link
+        log.warning("permalink unavailable channel=%s error=%s", channel, exc.response.get("error"))
+        return ""
+
+
+def _with_requester_name(escalation, name: str):
+    from dataclasses import replace
+
+    return replace(escalation, requester_name=name)

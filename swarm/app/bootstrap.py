@@ -1,0 +1,62 @@
+"""The composition root: builds every port and service from settings, once, at start-up."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from config import SwarmConfig, load_config
+from config.settings import Settings
+from swarm.ports import ChatPlatform
+from swarm.store.db import Store, make_engine
+from swarm.store.migrate import upgrade
+from swarm.store.tables import utcnow
+from workflows.definitions import WORKFLOWS
+from workflows.queue import WorkQueue, make_huey
+from workflows.runner import RetryPolicy, WorkflowRunner
+from workflows.steps import WorkflowServices
+
+log = logging.getLogger("caseswarm")
+
+
+@dataclass
+class Container:
+    """Everything the entry points need, wired from settings."""
+
+    settings: Settings
+    config: SwarmConfig
+    store: Store
+    queue: WorkQueue
+    runner: WorkflowRunner
+    chats: dict[str, ChatPlatform] = field(default_factory=dict)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def build(settings: Settings, *, config: SwarmConfig | None = None, migrate: bool = True, clock=utcnow) -> Container:
+    """Wire the app. `migrate` creates or upgrades the database schema first."""
+    config = config or load_config(settings.config_dir)
+    engine = make_engine(settings.database_url)
+    if migrate:
+        upgrade(engine)
+    store = Store(engine)
+    chats = _chats(settings)
+    services = WorkflowServices(store=store, chats=chats, config=config, clock=clock)
+    policy = RetryPolicy(settings.max_attempts, settings.retry_base_seconds, settings.retry_max_seconds)
+    holder: dict[str, WorkflowRunner] = {}
+    queue = WorkQueue(make_huey(settings.queue_url, immediate=settings.queue_immediate), lambda: holder["runner"])
+    runner = WorkflowRunner(services, WORKFLOWS, policy=policy, enqueue_at=queue.wake_at)
+    holder["runner"] = runner
+    store.wake = queue.wake
+    return Container(settings=settings, config=config, store=store, queue=queue, runner=runner, chats=chats)
+
+
+def _chats(settings: Settings) -> dict[str, ChatPlatform]:
+    chats: dict[str, ChatPlatform] = {}
+    if settings.slack_bot_token is not None:
+        from integrations.slack.chat import SlackChat, make_web_client
+
+        client = make_web_client(settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url,
+                                 timeout=settings.slack_timeout)
+        chats["slack"] = SlackChat(client)
+    return chats

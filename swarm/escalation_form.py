@@ -1,0 +1,84 @@
+"""Validation of what a person typed into the escalation form (Slack modal or Teams card)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from swarm.errors import InvalidInput
+from swarm.model import Escalation, Severity
+
+TITLE_MAX = 150
+CUSTOMER_MAX = 200
+DESCRIPTION_MAX = 3000  # Slack's plain_text_input limit; Teams forms use the same so cases look alike
+
+
+@dataclass(frozen=True)
+class EscalationForm:
+    """The raw fields, as strings or None, before validation."""
+
+    title: str | None
+    customer: str | None
+    category: str | None
+    severity: str | None
+    description: str | None
+    source_link: str | None = None
+
+
+def validate_escalation(
+    form: EscalationForm,
+    *,
+    categories: Collection[str],
+    requester: str,
+    platform: str,
+    dedupe_key: str,
+    source_channel: str | None = None,
+    source_message: str | None = None,
+) -> Escalation:
+    """An Escalation, or InvalidInput naming every bad field with a reason a person can act on."""
+    errors: dict[str, str] = {}
+    title = _required_text(form.title, "Title", TITLE_MAX, errors, "title")
+    customer = _required_text(form.customer, "Customer", CUSTOMER_MAX, errors, "customer")
+    description = _required_text(form.description, "Description", DESCRIPTION_MAX, errors, "description")
+    category = (form.category or "").strip().lower()
+    if category not in categories:
+        known = ", ".join(categories)
+        errors["category"] = f"Category '{form.category or ''}' is not one of: {known}" if category else f"Choose a category: {known}"
+    severity = (form.severity or "").strip().lower()
+    if severity not in {s.value for s in Severity}:
+        errors["severity"] = f"Severity '{form.severity or ''}' is not one of: sev1, sev2, sev3, sev4"
+    link = (form.source_link or "").strip()
+    if link and not link.startswith(("https://", "http://")):
+        errors["source_link"] = "Source message must be a link (https://...), or left empty"
+    if errors:
+        raise InvalidInput(errors)
+    return Escalation(
+        title=title,
+        customer=customer,
+        category=category,
+        severity=Severity(severity),
+        description=description,
+        requester=requester,
+        platform=platform,
+        source_channel=source_channel,
+        source_message=source_message,
+        source_link=link or None,
+        dedupe_key=dedupe_key,
+    )
+
+
+def _required_text(value: str | None, label: str, limit: int, errors: dict[str, str], field: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        errors[field] = f"{label} is required"
+    elif len(text) > limit:
+        errors[field] = f"{label} must be at most {limit} characters (it has {len(text)})"
+    return text
+
+
+def title_from_message(text: str) -> str:
+    """The first non-empty line of a message, cut to fit the title field."""
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()[:TITLE_MAX]
+    return ""

@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy 2 tables, the transaction boundary, and Alembic migrations."""

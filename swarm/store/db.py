@@ -1,0 +1,97 @@
+"""Engine and transaction boundary. SQLite by default (WAL, serialized writers), PostgreSQL in production."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`; SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE transactions."""
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url)
+    return create_engine(url, pool_pre_ping=True, future=True)
+
+
+def _sqlite_engine(url: str) -> Engine:
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # pragma: no cover - exercised by every sqlite test
+        # Let SQLAlchemy, not pysqlite, open transactions so BEGIN IMMEDIATE below takes effect.
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # pragma: no cover
+        # A deferred transaction that later writes can fail with SQLITE_BUSY under WAL without waiting;
+        # taking the write lock up front makes concurrent web and worker threads queue instead.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def sqlite_path(url: str) -> Path | None:
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and url != "sqlite://" and ":memory:" not in url:
+        return Path(url[len(prefix):])
+    return None
+
+
+class Transaction:
+    """A session plus the work to trigger once it commits (waking workers for new workflow rows)."""
+
+    def __init__(self, session: Session, wake: Callable[[list[int]], None]):
+        self.session = session
+        self.wake = wake
+        self.after_commit: list[Callable[[], None]] = []
+
+
+class Store:
+    """The transaction boundary the use cases work through."""
+
+    def __init__(self, engine: Engine, *, wake: Callable[[list[int]], None] | None = None):
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self.wake = wake or (lambda ids: None)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """Run a block in one transaction; commit on success, roll back on error, then run after-commit hooks."""
+        session = self._sessions()
+        tx = Transaction(session, self.wake)
+        try:
+            with session.begin():
+                yield tx
+        finally:
+            session.close()
+        for hook in tx.after_commit:
+            hook()
+
+    def read(self) -> contextlib.AbstractContextManager[Session]:
+        """A session for queries (still transactional, so a read sees one consistent snapshot)."""
+        return self._read()
+
+    @contextlib.contextmanager
+    def _read(self) -> Iterator[Session]:
+        session = self._sessions()
+        try:
+            with session.begin():
+                yield session
+        finally:
+            session.close()
+
+
+def is_unique_violation(exc: IntegrityError) -> bool:
+    text = str(exc.orig).lower()
+    return "unique" in text or "duplicate key" in text

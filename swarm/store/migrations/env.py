@@ -1,0 +1,28 @@
+"""Alembic environment: runs against the connection handed over by swarm.store.migrate."""
+
+from alembic import context
+
+from swarm.store.tables import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def run_migrations() -> None:
+    connection = config.attributes.get("connection")
+    if connection is None:
+        from swarm.store.db import make_engine
+
+        with make_engine(config.get_main_option("sqlalchemy.url")).connect() as conn:
+            _run(conn)
+    else:
+        _run(connection)
+
+
+def _run(connection) -> None:
+    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+run_migrations()

@@ -1,0 +1,49 @@
+"""Scheduling durable work in the same transaction as the change that causes it (the outbox)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from swarm.store.db import Transaction, is_unique_violation
+from swarm.store.tables import WorkflowRow, utcnow
+
+
+def schedule(
+    tx: Transaction,
+    *,
+    case_id: int,
+    kind: str,
+    key: str,
+    payload: dict | None = None,
+    run_at: datetime | None = None,
+    wake: bool = True,
+) -> WorkflowRow:
+    """Add a workflow unless one with `key` exists (then return that one). Workers wake after commit."""
+    session = tx.session
+    existing = session.scalar(select(WorkflowRow).where(WorkflowRow.dedupe_key == key))
+    if existing is not None:
+        return existing
+    row = WorkflowRow(case_id=case_id, kind=kind, dedupe_key=key, payload=payload or {}, next_run_at=run_at or utcnow())
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError as exc:  # a concurrent transaction scheduled the same work first
+        if not is_unique_violation(exc):
+            raise
+        return session.scalars(select(WorkflowRow).where(WorkflowRow.dedupe_key == key)).one()
+    if wake and run_at is None:
+        tx.after_commit.append(lambda: tx.wake([row.id]))
+    return row
+
+
+def cancel_pending(tx: Transaction, *, case_id: int, kind: str) -> int:
+    """Cancel not-yet-run workflows of `kind` for a case (e.g. the delayed archive when a case reopens)."""
+    result = tx.session.execute(
+        update(WorkflowRow)
+        .where(WorkflowRow.case_id == case_id, WorkflowRow.kind == kind, WorkflowRow.status.in_(("pending", "failed")))
+        .values(status="cancelled", finished_at=utcnow())
+    )
+    return result.rowcount or 0

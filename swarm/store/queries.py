@@ -1,0 +1,100 @@
+"""Read helpers that turn rows into domain views (no ORM object leaves the core's use cases)."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from swarm.errors import NotFound
+from swarm.model import CaseStatus, CaseSummary, DecisionView, ParticipantView, Severity
+from swarm.store.tables import CaseRow, ParticipantRow, TimelineRow, WorkflowRow
+
+CASE_KEY = re.compile(r"^\s*CS-(\d+)\s*$", re.IGNORECASE)
+
+
+def case_by_key(session: Session, key: str) -> CaseRow:
+    match = CASE_KEY.match(key)
+    row = session.get(CaseRow, int(match.group(1))) if match else None
+    if row is None:
+        raise NotFound(f"No case {key.strip()!r} (case keys look like CS-12)")
+    return row
+
+
+def case_by_channel(session: Session, channel_id: str) -> CaseRow | None:
+    return session.scalar(select(CaseRow).where(CaseRow.channel_id == channel_id))
+
+
+def case_by_dedupe_key(session: Session, dedupe_key: str) -> CaseRow | None:
+    return session.scalar(select(CaseRow).where(CaseRow.dedupe_key == dedupe_key))
+
+
+def open_swarm_load(session: Session) -> dict[str, int]:
+    """How many open swarms each person is in as an expert (for least-load selection)."""
+    rows = session.execute(
+        select(ParticipantRow.user_id, func.count())
+        .join(CaseRow, CaseRow.id == ParticipantRow.case_id)
+        .where(CaseRow.status.in_((CaseStatus.OPENING.value, CaseStatus.OPEN.value)), ParticipantRow.role == "expert")
+        .group_by(ParticipantRow.user_id)
+    )
+    return {user_id: count for user_id, count in rows}
+
+
+def sync_notes(session: Session, case_id: int) -> tuple[str, ...]:
+    """Workflows parked as failed, as one line each for the summary and `swarm cases`."""
+    failed = session.scalars(
+        select(WorkflowRow).where(WorkflowRow.case_id == case_id, WorkflowRow.status == "failed").order_by(WorkflowRow.id)
+    )
+    return tuple(f"{w.kind} failing: {w.last_error}" for w in failed)
+
+
+def case_summary(session: Session, row: CaseRow) -> CaseSummary:
+    """The full domain view of a case, as chat platforms render it."""
+    participants = tuple(
+        ParticipantView(p.user_id, p.name, p.department, p.role, p.reason, p.invite_status) for p in row.participants
+    )
+    decisions = tuple(DecisionView(d.text, d.author_name, d.department, d.recorded_at, d.link) for d in row.decisions)
+    return CaseSummary(
+        key=row.key,
+        number=row.id,
+        title=row.title,
+        customer=row.customer,
+        category=row.category,
+        severity=Severity(row.severity),
+        description=row.description,
+        status=CaseStatus(row.status),
+        requester=row.requester_id,
+        source_link=row.source_link,
+        created_at=row.created_at,
+        channel_id=row.channel_id,
+        channel_name=row.channel_name,
+        ticket_key=row.ticket_key,
+        ticket_url=row.ticket_url,
+        crm_record=row.crm_record_number,
+        participants=participants,
+        decisions=decisions,
+        sla_engage_due=row.sla_engage_due,
+        sla_resolve_due=row.sla_resolve_due,
+        engaged_at=row.engaged_at,
+        resolved_at=row.resolved_at,
+        resolution=row.resolution,
+        sync_notes=sync_notes(session, row.id),
+    )
+
+
+def load_case_summary(session: Session, case_id: int) -> CaseSummary:
+    row = session.scalars(
+        select(CaseRow)
+        .where(CaseRow.id == case_id)
+        .options(selectinload(CaseRow.participants), selectinload(CaseRow.decisions))
+    ).one()
+    return case_summary(session, row)
+
+
+def timeline(session: Session, case_id: int) -> list[TimelineRow]:
+    return list(session.scalars(select(TimelineRow).where(TimelineRow.case_id == case_id).order_by(TimelineRow.at, TimelineRow.id)))
+
+
+def list_cases(session: Session, *, limit: int = 50) -> list[CaseRow]:
+    return list(session.scalars(select(CaseRow).order_by(CaseRow.id.desc()).limit(limit)))

@@ -1,0 +1,63 @@
+"""Record a decision made in the swarm; echo it in the channel and refresh the pinned summary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from swarm.errors import InvalidInput, NotFound
+from swarm.model import CaseStatus
+from swarm.store.db import Store
+from swarm.store.outbox import schedule
+from swarm.store.tables import DecisionRow, utcnow
+from swarm.store.queries import case_by_key
+from swarm.usecases.common import case_in_channel, note
+
+DECISION_MAX = 10_000
+
+
+@dataclass(frozen=True)
+class DecisionRecorded:
+    case_key: str
+    created: bool
+
+
+def record_decision(
+    store: Store,
+    *,
+    channel_id: str | None = None,
+    case_key: str | None = None,
+    text: str | None,
+    author_id: str,
+    author_name: str,
+    department: str | None,
+    dedupe_key: str,
+    link: str | None = None,
+) -> DecisionRecorded:
+    """Store the decision exactly as written (once per dedupe_key) and schedule its echo."""
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput({"text": "Decision text is required, e.g. /swarm decide Refund the duplicate charge today"})
+    if len(text) > DECISION_MAX:
+        raise InvalidInput({"text": f"Decision must be at most {DECISION_MAX:,} characters (it has {len(text):,})"})
+    with store.transaction() as tx:
+        session = tx.session
+        case = case_in_channel(session, channel_id) if channel_id else case_by_key(session, case_key or "")
+        if case.status not in (CaseStatus.OPEN.value, CaseStatus.OPENING.value):
+            raise NotFound(f"{case.key} is {case.status}; reopen it before recording decisions")
+        if session.query(DecisionRow.id).filter_by(dedupe_key=dedupe_key).first():
+            return DecisionRecorded(case.key, created=False)
+        decision = DecisionRow(case_id=case.id, dedupe_key=dedupe_key, text=text, author_id=author_id,
+                               author_name=author_name, department=department, link=link, recorded_at=utcnow())
+        session.add(decision)
+        session.flush()
+        who = f"{author_name} ({department})" if department else author_name
+        note(session, case, "decision", f"Decision by {who}: {text}", actor=author_name)
+        schedule(tx, case_id=case.id, kind="announce", key=f"announce:decision:{decision.id}",
+                 payload={"text": f":white_check_mark: *Decision recorded* by {who}:\n{text}"})
+        schedule_summary_refresh(tx, case.id, reason=f"decision:{decision.id}")
+        return DecisionRecorded(case.key, created=True)
+
+
+def schedule_summary_refresh(tx, case_id: int, *, reason: str) -> None:
+    """Refresh the pinned summary after a change (one workflow per change; the step itself is cheap)."""
+    schedule(tx, case_id=case_id, kind="refresh_summary", key=f"refresh_summary:{case_id}:{reason}")

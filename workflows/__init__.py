@@ -1,0 +1,1 @@
+"""Durable case workflows and the routing engine that decides who joins a swarm."""

@@ -1,0 +1,148 @@
+"""Open a swarm: pick owners, create the channel, invite, post and pin the summary, answer in the source thread.
+
+Each step stores what it created before the next one runs; a step that may have half-run (`ctx.ambiguous`)
+looks for what it created before creating again.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from swarm.channel_names import candidates, channel_name
+from swarm.errors import NameTaken, PermanentFailure
+from swarm.model import CaseStatus, Severity
+from swarm.ports import Notice, SummaryCard
+from swarm.store.queries import case_by_channel, load_case_summary, open_swarm_load
+from swarm.store.tables import CaseRow, ParticipantRow
+from swarm.usecases.common import note
+from workflows.participants import invite_pending, record_invites
+from workflows.routing import CaseFacts, plan_swarm
+from workflows.steps import Step, StepContext
+
+
+def route(ctx: StepContext) -> dict:
+    """Who should join, and why (pure routing over config and current load; no external call)."""
+    chat = _chat(ctx)
+    with ctx.services.store.read() as session:
+        case = session.get(CaseRow, ctx.case_id)
+        facts = CaseFacts(category=case.category, severity=Severity(case.severity), title=case.title,
+                          description=case.description, source_channel=case.source_channel)
+        load = open_swarm_load(session)
+    plan = plan_swarm(facts, ctx.services.config, now=ctx.services.clock(), load=load)
+    picks = []
+    for a in plan.assignments:
+        address = chat.address(a.person)
+        if address:
+            picks.append({"user_id": address, "name": a.person.name, "department": a.department, "reason": a.reason,
+                          "role": "manager" if "manager" in a.reason else "expert"})
+    return {"picks": picks}
+
+
+def record_route(session: Session, ctx: StepContext, result: dict) -> None:
+    case = session.get(CaseRow, ctx.case_id)
+    present = set(session.scalars(select(ParticipantRow.user_id).where(ParticipantRow.case_id == case.id)))
+    for pick in result["picks"]:
+        if pick["user_id"] in present:
+            continue
+        present.add(pick["user_id"])
+        session.add(ParticipantRow(case_id=case.id, user_id=pick["user_id"], name=pick["name"], department=pick["department"],
+                                   role=pick["role"], reason=pick["reason"]))
+        note(session, case, "routed", f"Brought in {pick['name']}: {pick['reason']}")
+
+
+def create_channel(ctx: StepContext) -> dict:
+    chat = _chat(ctx)
+    channel_cfg = ctx.services.config.channel
+    with ctx.services.store.read() as session:
+        case = session.get(CaseRow, ctx.case_id)
+        base = channel_name(channel_cfg.name_template, number=case.id, title=case.title, category=case.category,
+                            severity=case.severity, limit=chat.channel_name_limit)
+    for name in candidates(base, limit=chat.channel_name_limit):
+        if ctx.ambiguous and (adopted := _adoptable(ctx, chat.find_channel(name))):
+            return adopted
+        try:
+            ref = chat.create_channel(name, private=channel_cfg.private)
+            return {"channel_id": ref.id, "channel_name": ref.name}
+        except NameTaken:
+            if adopted := _adoptable(ctx, chat.find_channel(name)):
+                return adopted
+    raise PermanentFailure(f"channel names {base} .. {name} are all taken")
+
+
+def _adoptable(ctx: StepContext, ref) -> dict | None:
+    """A channel we created for this case on an earlier try whose answer never reached us."""
+    if ref is None or not ref.created_by_us:
+        return None
+    with ctx.services.store.read() as session:
+        owner = case_by_channel(session, ref.id)
+    if owner is not None and owner.id != ctx.case_id:
+        return None
+    return {"channel_id": ref.id, "channel_name": ref.name}
+
+
+def record_channel(session: Session, ctx: StepContext, result: dict) -> None:
+    case = session.get(CaseRow, ctx.case_id)
+    case.channel_id, case.channel_name = result["channel_id"], result["channel_name"]
+    note(session, case, "channel_created", f"Case channel #{result['channel_name']} created")
+
+
+def post_summary(ctx: StepContext) -> dict:
+    chat = _chat(ctx)
+    with ctx.services.store.read() as session:
+        summary = load_case_summary(session, ctx.case_id)
+    if ctx.ambiguous and (found := chat.find_posted(summary.channel_id, ctx.effect_key)):
+        return {"message_id": found}
+    return {"message_id": chat.post(summary.channel_id, SummaryCard(summary), effect_key=ctx.effect_key)}
+
+
+def record_summary(session: Session, ctx: StepContext, result: dict) -> None:
+    case = session.get(CaseRow, ctx.case_id)
+    case.summary_message_id = result["message_id"]
+
+
+def pin_summary(ctx: StepContext) -> dict:
+    channel_id, message_id = ctx.results["create_channel"]["channel_id"], ctx.results["post_summary"]["message_id"]
+    _chat(ctx).pin(channel_id, message_id)
+    return {}
+
+
+def reply_in_source(ctx: StepContext) -> dict:
+    """Tell the source thread where the swarm is, so the agent (and anyone watching) can follow."""
+    chat = _chat(ctx)
+    with ctx.services.store.read() as session:
+        case = session.get(CaseRow, ctx.case_id)
+        source_channel, thread, key, title = case.source_channel, case.source_message, case.key, case.title
+        channel_id = case.channel_id
+    if not source_channel:
+        return {}
+    key_effect = f"{ctx.effect_key}-source"
+    if ctx.ambiguous and (found := chat.find_posted(source_channel, key_effect, thread=thread)):
+        return {"message_id": found}
+    text = f":rotating_light: Escalated as *{key}* ({title}). The swarm is working in {chat.channel_mention(channel_id)}."
+    return {"message_id": chat.post(source_channel, Notice(text, key), effect_key=key_effect, thread=thread)}
+
+
+def record_open(session: Session, ctx: StepContext, result: dict) -> None:
+    case = session.get(CaseRow, ctx.case_id)
+    if case.status == CaseStatus.OPENING.value:
+        case.status = CaseStatus.OPEN.value
+    case.opened_at = ctx.services.clock()
+    invited = sum(1 for p in case.participants if p.invite_status in ("invited", "already_in_channel"))
+    note(session, case, "swarm_open", f"Swarm open in #{case.channel_name} with {invited} people")
+
+
+def _chat(ctx: StepContext):
+    with ctx.services.store.read() as session:
+        platform = session.get(CaseRow, ctx.case_id).platform
+    return ctx.chat_for(platform)
+
+
+OPEN_SWARM = (
+    Step("route", route, record_route),
+    Step("create_channel", create_channel, record_channel),
+    Step("invite", invite_pending, record_invites),
+    Step("post_summary", post_summary, record_summary),
+    Step("pin_summary", pin_summary),
+    Step("reply_in_source", reply_in_source, record_open),
+)

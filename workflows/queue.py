@@ -1,0 +1,67 @@
+"""The task queue (huey) only wakes workers; the workflows table is the truth.
+
+SqliteHuey by default (nothing to install), RedisHuey when SWARM_QUEUE_URL is redis://, immediate mode for tests.
+A periodic sweep re-runs anything due but idle, so a lost queue message loses nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from pathlib import Path
+
+from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
+
+from workflows.runner import WorkflowRunner
+
+log = logging.getLogger("caseswarm.queue")
+
+
+def make_huey(queue_url: str, *, immediate: bool = False) -> Huey:
+    if immediate:
+        return MemoryHuey("caseswarm", immediate=True)
+    if queue_url.startswith(("redis://", "rediss://")):
+        return RedisHuey("caseswarm", url=queue_url)
+    if queue_url.startswith("sqlite:///"):
+        path = Path(queue_url[len("sqlite:///"):])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return SqliteHuey("caseswarm", filename=str(path))
+    raise ValueError(f"SWARM_QUEUE_URL must be sqlite:///PATH or redis://HOST:PORT/DB, not {queue_url!r}")
+
+
+class WorkQueue:
+    """Registers the workflow tasks on a huey instance (at wiring time, not import time)."""
+
+    def __init__(self, huey: Huey, runner_factory):
+        self.huey = huey
+        self._runner_factory = runner_factory
+        self._run = huey.task(name="run_workflow")(self._run_workflow)
+        self._sweep = huey.periodic_task(crontab(minute="*"), name="sweep_workflows")(self._sweep_due)
+
+    @property
+    def runner(self) -> WorkflowRunner:
+        return self._runner_factory()
+
+    def wake(self, workflow_ids: list[int]) -> None:
+        for workflow_id in workflow_ids:
+            self._run(workflow_id)
+
+    def wake_at(self, workflow_id: int, when: datetime) -> None:
+        if self.huey.immediate:
+            return  # tests drive retries explicitly with runner.run_due()
+        self._run.schedule((workflow_id,), eta=when.astimezone(timezone.utc).replace(tzinfo=None), )
+
+    def start_consumer(self, workers: int = 2):
+        """An embedded consumer (threads) inside this process; returns it so the caller can stop it."""
+        consumer = self.huey.create_consumer(workers=workers, worker_type="thread", periodic=True, check_worker_health=False)
+        consumer.start()
+        return consumer
+
+    def _run_workflow(self, workflow_id: int) -> str:
+        return self.runner.run(workflow_id)
+
+    def _sweep_due(self) -> int:
+        count = self.runner.run_due()
+        if count:
+            log.info("sweep ran=%s", count)
+        return count

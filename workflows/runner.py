@@ -1,0 +1,184 @@
+"""Runs durable workflows step by step: claim with a lease, store each result, back off, park on failure."""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+
+from swarm.errors import ExternalError
+from swarm.store.queries import case_by_key
+from swarm.store.tables import CaseRow, StepRow, WorkflowRow
+from swarm.usecases.common import note
+from workflows.steps import Step, StepContext, WorkflowServices
+
+log = logging.getLogger("caseswarm.workflows")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 8
+    base_seconds: float = 2.0
+    max_seconds: float = 300.0
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        """Exponential backoff with equal jitter, never sooner than the server's Retry-After."""
+        cap = min(self.max_seconds, self.base_seconds * (2 ** max(attempt - 1, 0)))
+        backoff = cap / 2 + random.uniform(0, cap / 2)
+        return max(backoff, retry_after or 0.0)
+
+
+class WorkflowRunner:
+    def __init__(
+        self,
+        services: WorkflowServices,
+        definitions: Mapping[str, Sequence[Step]],
+        *,
+        policy: RetryPolicy = RetryPolicy(),
+        lease: timedelta = timedelta(minutes=5),
+        enqueue_at: Callable[[int, datetime], None] | None = None,
+    ):
+        self.services = services
+        self.store = services.store
+        self.definitions = definitions
+        self.policy = policy
+        self.lease = lease
+        self.enqueue_at = enqueue_at or (lambda workflow_id, when: None)
+
+    # -- public -------------------------------------------------------------------------------------------
+    def run(self, workflow_id: int) -> str:
+        """Run one workflow if it is due and nobody else holds it; returns its status afterwards."""
+        if not self._claim(workflow_id):
+            return "skipped"
+        try:
+            return self._run_steps(workflow_id)
+        except BaseException:
+            self._release(workflow_id)
+            raise
+
+    def run_due(self, *, limit: int = 200) -> int:
+        """Run every workflow that is due (the periodic sweep, and tests/demo draining the queue)."""
+        count = 0
+        for workflow_id in self.due_ids(limit=limit):
+            if self.run(workflow_id) != "skipped":
+                count += 1
+        return count
+
+    def due_ids(self, *, limit: int = 200) -> list[int]:
+        now = self.services.clock()
+        with self.store.read() as session:
+            return list(session.scalars(
+                select(WorkflowRow.id)
+                .where(or_(
+                    (WorkflowRow.status == "pending") & (WorkflowRow.next_run_at <= now),
+                    (WorkflowRow.status == "running") & (WorkflowRow.lease_until < now),
+                ))
+                .order_by(WorkflowRow.next_run_at, WorkflowRow.id)
+                .limit(limit)
+            ))
+
+    def retry_case(self, case_key: str) -> list[int]:
+        """Put a case's parked (failed) workflows back in line, attempts reset; returns their ids."""
+        now = self.services.clock()
+        with self.store.transaction() as tx:
+            case = case_by_key(tx.session, case_key)
+            ids = list(tx.session.scalars(select(WorkflowRow.id).where(WorkflowRow.case_id == case.id, WorkflowRow.status == "failed")))
+            if ids:
+                tx.session.execute(update(WorkflowRow).where(WorkflowRow.id.in_(ids)).values(
+                    status="pending", attempts=0, next_run_at=now, lease_until=None))
+                note(tx.session, case, "retry", f"Retry requested for {len(ids)} parked workflow(s)")
+            tx.after_commit.append(lambda: tx.wake(ids))
+        return ids
+
+    # -- internals ------------------------------------------------------------------------------------------
+    def _claim(self, workflow_id: int) -> bool:
+        now = self.services.clock()
+        with self.store.transaction() as tx:
+            result = tx.session.execute(
+                update(WorkflowRow)
+                .where(WorkflowRow.id == workflow_id)
+                .where(or_(
+                    (WorkflowRow.status == "pending") & (WorkflowRow.next_run_at <= now),
+                    (WorkflowRow.status == "running") & (WorkflowRow.lease_until < now),
+                ))
+                .values(status="running", lease_until=now + self.lease)
+            )
+            return result.rowcount == 1
+
+    def _release(self, workflow_id: int) -> None:
+        with self.store.transaction() as tx:
+            tx.session.execute(update(WorkflowRow).where(WorkflowRow.id == workflow_id, WorkflowRow.status == "running")
+                               .values(status="pending", lease_until=None))
+
+    def _run_steps(self, workflow_id: int) -> str:
+        with self.store.read() as session:
+            wf = session.get(WorkflowRow, workflow_id)
+            kind, case_id, payload = wf.kind, wf.case_id, dict(wf.payload or {})
+            done = {s.name: (s.result or {}) for s in session.scalars(select(StepRow).where(StepRow.workflow_id == workflow_id, StepRow.done))}
+        for step in self.definitions[kind]:
+            if step.name in done:
+                continue
+            ambiguous = self._start_step(workflow_id, step.name)
+            ctx = StepContext(workflow_id, case_id, kind, payload, done, ambiguous, self.services)
+            try:
+                result = step.act(ctx) or {}
+            except ExternalError as exc:
+                return self._after_failure(workflow_id, step.name, exc.reason, retryable=exc.retryable, retry_after=exc.retry_after)
+            except Exception as exc:  # a bug or an unexpected library error: keep the work, retry, then park it
+                log.exception("workflow=%s step=%s unexpected error", workflow_id, step.name)
+                return self._after_failure(workflow_id, step.name, f"{type(exc).__name__}: {exc}", retryable=True, retry_after=None)
+            self._finish_step(workflow_id, ctx, step, result)
+            done[step.name] = result
+        self._complete(workflow_id)
+        return "done"
+
+    def _start_step(self, workflow_id: int, name: str) -> bool:
+        with self.store.transaction() as tx:
+            row = tx.session.scalar(select(StepRow).where(StepRow.workflow_id == workflow_id, StepRow.name == name))
+            if row is None:
+                tx.session.add(StepRow(workflow_id=workflow_id, name=name, tries=1, updated_at=self.services.clock()))
+                return False
+            row.tries += 1
+            row.updated_at = self.services.clock()
+            return True
+
+    def _finish_step(self, workflow_id: int, ctx: StepContext, step: Step, result: dict) -> None:
+        with self.store.transaction() as tx:
+            if step.record is not None:
+                step.record(tx.session, ctx, result)
+            row = tx.session.scalar(select(StepRow).where(StepRow.workflow_id == workflow_id, StepRow.name == step.name))
+            row.done, row.result, row.updated_at = True, result, self.services.clock()
+            tx.session.execute(update(WorkflowRow).where(WorkflowRow.id == workflow_id)
+                               .values(lease_until=self.services.clock() + self.lease))
+
+    def _complete(self, workflow_id: int) -> None:
+        with self.store.transaction() as tx:
+            tx.session.execute(update(WorkflowRow).where(WorkflowRow.id == workflow_id).values(
+                status="done", finished_at=self.services.clock(), lease_until=None, last_error=None))
+
+    def _after_failure(self, workflow_id: int, step: str, reason: str, *, retryable: bool, retry_after: float | None) -> str:
+        now = self.services.clock()
+        with self.store.transaction() as tx:
+            wf = tx.session.get(WorkflowRow, workflow_id)
+            wf.attempts += 1
+            wf.last_error = f"{step}: {reason}"
+            wf.lease_until = None
+            if retryable and wf.attempts < self.policy.max_attempts:
+                wf.status = "pending"
+                wf.next_run_at = now + timedelta(seconds=self.policy.delay(wf.attempts, retry_after))
+                log.warning("workflow=%s kind=%s case=CS-%s step=%s retry=%s in=%.1fs reason=%s",
+                            workflow_id, wf.kind, wf.case_id, step, wf.attempts, (wf.next_run_at - now).total_seconds(), reason)
+                when = wf.next_run_at
+                tx.after_commit.append(lambda: self.enqueue_at(workflow_id, when))
+                return "pending"
+            wf.status = "failed"
+            wf.finished_at = now
+            case = tx.session.get(CaseRow, wf.case_id)
+            note(tx.session, case, "workflow_failed",
+                 f"{wf.kind} parked after {wf.attempts} tries at step {step}: {reason}. Replay with: swarm retry {case.key}")
+            log.error("workflow=%s kind=%s case=%s step=%s parked reason=%s", workflow_id, wf.kind, case.key, step, reason)
+            return "failed"

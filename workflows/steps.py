@@ -1,0 +1,59 @@
+"""The building blocks of a durable workflow: a step and the context it runs in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from swarm.ports import CRM, ChatPlatform, Ticketing
+from swarm.store.db import Store
+
+
+@dataclass
+class WorkflowServices:
+    """What steps may use: the store, the ports (by platform), the config and the clock."""
+
+    store: Store
+    chats: dict[str, ChatPlatform]
+    config: Any
+    clock: Callable[[], datetime]
+    ticketing: Ticketing | None = None
+    crm: CRM | None = None
+
+
+@dataclass
+class StepContext:
+    workflow_id: int
+    case_id: int
+    kind: str
+    payload: dict
+    results: dict[str, dict]  # results of the steps already done, by step name
+    ambiguous: bool  # an earlier try of this step started and never recorded a result: look before creating
+    services: WorkflowServices
+
+    @property
+    def effect_key(self) -> str:
+        """Stable id of this workflow's external effect, stored with what it creates so it can be found again."""
+        return f"wf{self.workflow_id}"
+
+    def chat_for(self, platform: str) -> ChatPlatform:
+        return self.services.chats[platform]
+
+
+Act = Callable[[StepContext], dict | None]
+Record = Callable[[Session, StepContext, dict], None]
+
+
+@dataclass(frozen=True)
+class Step:
+    """`act` talks to the outside world and returns what it created; `record` stores that in the same
+    transaction that marks the step done, so a crash can never leave an effect unrecorded AND marked done."""
+
+    name: str
+    act: Act
+    record: Record | None = None
+    extra: dict = field(default_factory=dict)
