@@ -31,7 +31,7 @@ def resolve_case(
     summary: str | None,
     actor_id: str,
     actor_name: str,
-    archive_after: timedelta,
+    archive_after: timedelta | None,
     now: datetime | None = None,
 ) -> CaseResolved:
     """Mark the case resolved with its summary, post the resolution, and schedule the archive."""
@@ -52,9 +52,10 @@ def resolve_case(
         took = format_duration((now - case.created_at).total_seconds())
         note(tx.session, case, "resolved", f"Resolved by {actor_name} after {took}: {summary}", actor=actor_name, at=now)
         stamp = int(now.timestamp())
-        schedule(tx, case_id=case.id, kind="resolve", key=f"resolve:{case.id}:{stamp}",
-                 payload={"archive_in": format_duration(archive_after.total_seconds())})
-        schedule(tx, case_id=case.id, kind="archive", key=f"archive:{case.id}:{stamp}", run_at=now + archive_after)
+        archive_in = format_duration(archive_after.total_seconds()) if archive_after else None
+        schedule(tx, case_id=case.id, kind="resolve", key=f"resolve:{case.id}:{stamp}", payload={"archive_in": archive_in})
+        if archive_after is not None:  # None keeps the channel open for reference
+            schedule(tx, case_id=case.id, kind="archive", key=f"archive:{case.id}:{stamp}", run_at=now + archive_after)
         return CaseResolved(case.key, True, took)
 
 

@@ -43,7 +43,8 @@ def resolve(container, *, channel_id: str, who: Actor, summary: str | None) -> s
                           archive_after=archive_after)
     if not result.created:
         return f"{result.case_key} is already resolved."
-    return f"{result.case_key} resolved after {result.time_to_resolve}. The channel will be archived in {format_duration(archive_after.total_seconds())}."
+    later = f" The channel will be archived in {format_duration(archive_after.total_seconds())}." if archive_after else ""
+    return f"{result.case_key} resolved after {result.time_to_resolve}.{later}"
 
 
 def reopen(container, *, channel_id: str, who: Actor, reason: str = "") -> str:

@@ -21,7 +21,7 @@ SUBCOMMANDS = ("new", "decide", "add", "status", "resolve", "reopen", "help")
 
 
 def register(app: App, container) -> None:
-    categories = {cid: c.label for cid, c in container.config.categories.items()}
+    categories = dict(container.config.categories)
 
     @app.command("/swarm")
     def swarm_command(ack, command, client):

@@ -19,7 +19,7 @@ log = logging.getLogger("caseswarm.slack")
 
 def register(app: App, container) -> None:
     config, store = container.config, container.store
-    categories = {cid: c.label for cid, c in config.categories.items()}
+    categories = dict(config.categories)
 
     @app.shortcut("escalate_to_swarm")
     def open_form_from_message(ack, shortcut, client):

@@ -1,0 +1,52 @@
+"""Shared fixtures. The suite runs on SQLite by default and on PostgreSQL when SWARM_TEST_DATABASE_URL is set."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from integrations.slack.sandbox import SlackSandbox
+from tests.support.harness import start_harness
+
+# Real tokens in a developer's environment must never reach a test (bolt-python does the same).
+_ENV_PREFIXES = ("SLACK_", "SWARM_", "JIRA_", "SALESFORCE_", "TEAMS_", "GRAPH_")
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch):
+    keep = {"SWARM_TEST_DATABASE_URL"}
+    for name in list(os.environ):
+        if name.startswith(_ENV_PREFIXES) and name not in keep:
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(os.environ.get("PYTEST_TMPDIR_CHDIR", os.getcwd()))
+
+
+@pytest.fixture
+def database_url(tmp_path) -> str:
+    url = os.environ.get("SWARM_TEST_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_path / 'caseswarm.db'}"
+    engine = create_engine(url)
+    with engine.begin() as conn:  # a clean schema per test
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def slack_sandbox():
+    sandbox = SlackSandbox()
+    sandbox.seed_demo_workspace()
+    sandbox.start()
+    yield sandbox
+    sandbox.stop()
+
+
+@pytest.fixture
+def swarm(database_url, slack_sandbox, tmp_path):
+    harness = start_harness(database_url, slack_sandbox, queue_url=f"sqlite:///{tmp_path / 'queue.db'}")
+    yield harness
+    harness.close()

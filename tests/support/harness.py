@@ -1,0 +1,110 @@
+"""Run the real app (composition root, Flask, Bolt) on 127.0.0.1 against the Slack sandbox."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from config.settings import load_settings
+from integrations.slack.sandbox import SlackDriver, SlackSandbox
+from integrations.web.app import create_app
+from swarm.app.bootstrap import Container, build
+from swarm.model import CaseSummary
+from swarm.store.queries import case_by_key, load_case_summary, timeline
+from swarm.store.tables import CaseRow, WorkflowRow
+
+AGENT = "UAGENT001"
+SUPPORT = "CSUPPORT01"
+
+
+@dataclass
+class SwarmHarness:
+    container: Container
+    sandbox: SlackSandbox
+    driver: SlackDriver
+    url: str
+    _server: object
+
+    # -- acting like a person on Slack ----------------------------------------------------------------------
+    def customer_message(self, text: str, *, user: str = AGENT, channel: str = SUPPORT) -> str:
+        return self.sandbox.post_as_user(channel, user, text)
+
+    def open_escalation_form(self, ts: str, *, user: str = AGENT, channel: str = SUPPORT) -> dict:
+        response = self.driver.message_shortcut(user_id=user, channel_id=channel, message_ts=ts)
+        assert response.status_code == 200, response.text
+        return self.sandbox.views()[-1]
+
+    def escalate(self, text: str, *, customer: str = "Acme Corp", category: str = "billing", severity: str = "sev2",
+                 user: str = AGENT, **values) -> tuple[str, dict]:
+        """Post a message, pick the shortcut, fill in the form, submit: returns (message ts, submission response JSON)."""
+        ts = self.customer_message(text, user=user)
+        view = self.open_escalation_form(ts, user=user)
+        response = self.driver.submit_view(view["id"], user_id=user,
+                                           values={"customer": customer, "category": category, "severity": severity, **values})
+        assert response.status_code == 200, response.text
+        return ts, response.json() if response.content else {}
+
+    def command(self, text: str, *, channel: str, user: str = AGENT):
+        return self.driver.slash_command(user_id=user, channel_id=channel, text=text)
+
+    # -- looking at the result ------------------------------------------------------------------------------
+    def drain(self, until: Callable[[], bool] | None = None, timeout: float = 15.0) -> None:
+        """Run due workflows until `until()` holds (or nothing is left to do, when no condition is given)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.container.runner.run_due()
+            if until is not None and until():
+                return
+            if until is None and not self.pending():
+                return
+            time.sleep(0.05)
+        raise AssertionError("workflows did not finish in time: " + repr(self.workflows()))
+
+    def pending(self) -> list[tuple[int, str, str]]:
+        with self.container.store.read() as session:
+            rows = session.execute(select(WorkflowRow.id, WorkflowRow.kind, WorkflowRow.status)
+                                   .where(WorkflowRow.status.in_(("pending", "running"))))
+            return [tuple(r) for r in rows]
+
+    def workflows(self) -> list[tuple[str, str, str | None]]:
+        with self.container.store.read() as session:
+            return [(w.kind, w.status, w.last_error) for w in session.scalars(select(WorkflowRow).order_by(WorkflowRow.id))]
+
+    def case(self, key: str = "CS-1") -> CaseSummary:
+        with self.container.store.read() as session:
+            return load_case_summary(session, case_by_key(session, key).id)
+
+    def case_count(self) -> int:
+        with self.container.store.read() as session:
+            return len(session.scalars(select(CaseRow.id)).all())
+
+    def timeline(self, key: str = "CS-1") -> list[str]:
+        with self.container.store.read() as session:
+            return [f"{e.kind}: {e.text}" for e in timeline(session, case_by_key(session, key).id)]
+
+    def case_channels(self) -> list[dict]:
+        return [c for c in self.sandbox.channels() if c["name"].startswith("case-")]
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self.driver.close()
+
+
+def start_harness(database_url: str, sandbox: SlackSandbox, *, config=None, **settings) -> SwarmHarness:
+    secret = secrets.token_hex(16)
+    values = dict(database_url=database_url, slack_bot_token=sandbox.bot_token, slack_signing_secret=secret,
+                  slack_api_url=sandbox.base_url + "/api/", queue_immediate=True, slack_timeout=2.0,
+                  retry_base_seconds=0.05, retry_max_seconds=0.5)
+    values.update(settings)
+    container = build(load_settings(**values), config=config)
+    server = make_server("127.0.0.1", 0, create_app(container), threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    driver = SlackDriver(sandbox, url + "/slack/events", secret)
+    return SwarmHarness(container, sandbox, driver, url, server)
