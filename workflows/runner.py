@@ -81,8 +81,10 @@ class WorkflowRunner:
                 .limit(limit)
             ))
 
-    def retry_case(self, case_key: str) -> list[int]:
-        """Put a case's parked (failed) workflows back in line, attempts reset; returns their ids."""
+    def retry_case(self, case_key: str, *, wake: bool = True) -> list[int]:
+        """Put a case's parked (failed) workflows back in line, attempts reset; returns their ids.
+
+        wake=False leaves running them to the caller (`swarm retry` runs them in the foreground)."""
         now = self.services.clock()
         with self.store.transaction() as tx:
             case = case_by_key(tx.session, case_key)
@@ -91,7 +93,8 @@ class WorkflowRunner:
                 tx.session.execute(update(WorkflowRow).where(WorkflowRow.id.in_(ids)).values(
                     status="pending", attempts=0, next_run_at=now, lease_until=None))
                 note(tx.session, case, "retry", f"Retry requested for {len(ids)} parked workflow(s)")
-            tx.after_commit.append(lambda: tx.wake(ids))
+            if wake:
+                tx.after_commit.append(lambda: tx.wake(ids))
         return ids
 
     # -- internals ------------------------------------------------------------------------------------------

@@ -134,7 +134,10 @@ class SandboxServer:
         self._server = make_server(host, port, self.app, threaded=True, ssl_context=ssl_context)
         scheme = "https" if ssl_context else "http"
         self.base_url = f"{scheme}://{host}:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, name=f"{self.name}-sandbox", daemon=True)
+        # A short poll interval makes stop() take ~50 ms instead of the default 0.5 s (it adds up over a test suite).
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"{self.name}-sandbox", daemon=True
+        )
         self._thread.start()
         return self.base_url
 

@@ -154,7 +154,9 @@ def _status_and_error(exc: SlackApiError) -> tuple[int, str | None, dict]:
     response = exc.response
     if isinstance(response, dict):  # slack_sdk hands a plain dict when the body was not JSON
         return int(response.get("status", 0)), None, dict(response.get("headers") or {})
-    return response.status_code, response.get("error"), dict(response.headers or {})
+    error = response.get("error")
+    # For a non-JSON body slack_sdk puts a sentence in "error"; only Slack's own codes are worth showing.
+    return response.status_code, error if error and " " not in error else None, dict(response.headers or {})
 
 
 def _header(headers: dict, name: str) -> str | None:

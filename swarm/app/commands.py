@@ -92,7 +92,7 @@ def case(args: argparse.Namespace) -> int:
 
 def retry(args: argparse.Namespace) -> int:
     container = _container()
-    ids = container.runner.retry_case(args.key)
+    ids = container.runner.retry_case(args.key, wake=False)
     if not ids:
         print(f"{args.key.upper()}: nothing is parked; nothing to retry")
         return 0
