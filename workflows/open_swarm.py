@@ -35,7 +35,7 @@ def route(ctx: StepContext) -> dict:
         address = chat.address(a.person)
         if address:
             picks.append({"user_id": address, "name": a.person.name, "department": a.department, "reason": a.reason,
-                          "role": "manager" if "manager" in a.reason else "expert"})
+                          "role": "manager" if a.role == "manager" else "expert"})
     return {"picks": picks}
 
 
