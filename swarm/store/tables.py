@@ -68,6 +68,7 @@ class CaseRow(Base):
     ticket_url: Mapped[str | None] = mapped_column(String(500))
     crm_record_id: Mapped[str | None] = mapped_column(String(64))
     crm_record_number: Mapped[str | None] = mapped_column(String(64))
+    customer_context: Mapped[dict | None] = mapped_column(JSON)  # what the CRM knows: account, tier, open cases
 
     participants: Mapped[list["ParticipantRow"]] = relationship(back_populates="case", order_by="ParticipantRow.id")
     decisions: Mapped[list["DecisionRow"]] = relationship(back_populates="case", order_by="DecisionRow.id")
