@@ -123,7 +123,12 @@ def reply_in_source(ctx: StepContext) -> dict:
     return {"message_id": chat.post(source_channel, Notice(text, key), effect_key=key_effect, thread=thread)}
 
 
+def mark_open(ctx: StepContext) -> dict:
+    return {}
+
+
 def record_open(session: Session, ctx: StepContext, result: dict) -> None:
+    """The channel exists and the people are in: the swarm is open (before the summary, which shows it)."""
     case = session.get(CaseRow, ctx.case_id)
     if case.status == CaseStatus.OPENING.value:
         case.status = CaseStatus.OPEN.value
@@ -142,7 +147,8 @@ OPEN_SWARM = (
     Step("route", route, record_route),
     Step("create_channel", create_channel, record_channel),
     Step("invite", invite_pending, record_invites),
+    Step("mark_open", mark_open, record_open),
     Step("post_summary", post_summary, record_summary),
     Step("pin_summary", pin_summary),
-    Step("reply_in_source", reply_in_source, record_open),
+    Step("reply_in_source", reply_in_source),
 )

@@ -7,7 +7,7 @@ A periodic sweep re-runs anything due but idle, so a lost queue message loses no
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
@@ -49,7 +49,7 @@ class WorkQueue:
     def wake_at(self, workflow_id: int, when: datetime) -> None:
         if self.huey.immediate:
             return  # tests drive retries explicitly with runner.run_due()
-        self._run.schedule((workflow_id,), eta=when.astimezone(timezone.utc).replace(tzinfo=None), )
+        self._run.schedule((workflow_id,), eta=_whole_second_after(when))
 
     def start_consumer(self, workers: int = 2):
         """An embedded consumer (threads) inside this process; returns it so the caller can stop it."""
@@ -65,3 +65,9 @@ class WorkQueue:
         if count:
             log.info("sweep ran=%s", count)
         return count
+
+
+def _whole_second_after(when: datetime) -> datetime:
+    """huey keeps etas to the second (dropping microseconds), so round up: a wake-up must never come early."""
+    utc = when.astimezone(timezone.utc).replace(tzinfo=None)
+    return utc.replace(microsecond=0) + timedelta(seconds=1) if utc.microsecond else utc

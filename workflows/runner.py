@@ -53,7 +53,7 @@ class WorkflowRunner:
     def run(self, workflow_id: int) -> str:
         """Run one workflow if it is due and nobody else holds it; returns its status afterwards."""
         if not self._claim(workflow_id):
-            return "skipped"
+            return self._not_claimed(workflow_id)
         try:
             return self._run_steps(workflow_id)
         except BaseException:
@@ -64,7 +64,7 @@ class WorkflowRunner:
         """Run every workflow that is due (the periodic sweep, and tests/demo draining the queue)."""
         count = 0
         for workflow_id in self.due_ids(limit=limit):
-            if self.run(workflow_id) != "skipped":
+            if self.run(workflow_id) not in ("skipped", "not_due"):
                 count += 1
         return count
 
@@ -111,6 +111,17 @@ class WorkflowRunner:
                 .values(status="running", lease_until=now + self.lease)
             )
             return result.rowcount == 1
+
+    def _not_claimed(self, workflow_id: int) -> str:
+        """Someone else holds it, it is finished, or the wake-up came early (huey rounds etas): re-arm the latter."""
+        with self.store.read() as session:
+            wf = session.get(WorkflowRow, workflow_id)
+            early = wf is not None and wf.status == "pending" and wf.next_run_at > self.services.clock()
+            when = wf.next_run_at if early else None
+        if early:
+            self.enqueue_at(workflow_id, when)
+            return "not_due"
+        return "skipped"
 
     def _release(self, workflow_id: int) -> None:
         with self.store.transaction() as tx:

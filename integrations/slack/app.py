@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from slack_bolt import App
 
+from integrations.slack.chat import SlackChat
 from integrations.slack.listeners import case_buttons, commands, escalation, events
+from integrations.slack.listeners.people import SlackPeople
+from swarm.store.db import Store
+
+
+@dataclass(frozen=True)
+class SlackDeps:
+    """What the listeners use: the store and config for the use cases, Slack for names and links."""
+
+    store: Store
+    config: object
+    chat: SlackChat
+    people: SlackPeople
 
 
 def build_bolt_app(container) -> App:
     settings = container.settings
     chat = container.chats["slack"]
     app = App(
-        token=settings.slack_bot_token.get_secret_value(),
         signing_secret=settings.slack_signing_secret.get_secret_value(),
         client=chat.client,
         # Listeners only write to the database (and open a form); the ack goes back once they return, so a
@@ -19,6 +33,7 @@ def build_bolt_app(container) -> App:
         process_before_response=True,
         token_verification_enabled=False,
     )
+    deps = SlackDeps(container.store, container.config, chat, SlackPeople(container.config, chat.client))
     for module in (escalation, commands, case_buttons, events):
-        module.register(app, container)
+        module.register(app, deps)
     return app

@@ -47,7 +47,7 @@ def build(settings: Settings, *, config: SwarmConfig | None = None, migrate: boo
     queue = WorkQueue(make_huey(settings.queue_url, immediate=settings.queue_immediate), lambda: holder["runner"])
     runner = WorkflowRunner(services, WORKFLOWS, policy=policy, enqueue_at=queue.wake_at)
     holder["runner"] = runner
-    store.wake = queue.wake
+    store.wake, store.wake_at = queue.wake, queue.wake_at
     return Container(settings=settings, config=config, store=store, queue=queue, runner=runner, chats=chats)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
@@ -51,25 +52,29 @@ def sqlite_path(url: str) -> Path | None:
 class Transaction:
     """A session plus the work to trigger once it commits (waking workers for new workflow rows)."""
 
-    def __init__(self, session: Session, wake: Callable[[list[int]], None]):
+    def __init__(self, session: Session, wake: Callable[[list[int]], None], wake_at: Callable[[int, datetime], None]):
         self.session = session
         self.wake = wake
+        self.wake_at = wake_at
         self.after_commit: list[Callable[[], None]] = []
 
 
 class Store:
     """The transaction boundary the use cases work through."""
 
-    def __init__(self, engine: Engine, *, wake: Callable[[list[int]], None] | None = None):
+    def __init__(self, engine: Engine, *, wake: Callable[[list[int]], None] | None = None,
+                 wake_at: Callable[[int, datetime], None] | None = None):
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        # Set by the composition root once the queue exists; until then (and in `swarm db upgrade`) nothing wakes.
         self.wake = wake or (lambda ids: None)
+        self.wake_at = wake_at or (lambda workflow_id, when: None)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Transaction]:
         """Run a block in one transaction; commit on success, roll back on error, then run after-commit hooks."""
         session = self._sessions()
-        tx = Transaction(session, self.wake)
+        tx = Transaction(session, self.wake, self.wake_at)
         try:
             with session.begin():
                 yield tx

@@ -36,6 +36,8 @@ def schedule(
         return session.scalars(select(WorkflowRow).where(WorkflowRow.dedupe_key == key)).one()
     if wake and run_at is None:
         tx.after_commit.append(lambda: tx.wake([row.id]))
+    elif wake:
+        tx.after_commit.append(lambda: tx.wake_at(row.id, run_at))
     return row
 
 

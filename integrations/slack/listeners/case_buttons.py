@@ -9,8 +9,8 @@ from integrations.slack.listeners import case_channel
 from swarm.errors import InvalidInput, NotFound
 
 
-def register(app: App, container) -> None:
-    config = container.config
+def register(app: App, deps) -> None:
+    config = deps.config
     departments = {d: dept.name for d, dept in config.departments.items()}
 
     @app.action("case_decide")
@@ -32,40 +32,40 @@ def register(app: App, container) -> None:
     @app.action("case_status")
     def show_status(ack, body, client):
         ack()
-        _tell(client, body["channel"]["id"], body["user"]["id"], _safely(lambda: case_channel.status(container, channel_id=body["channel"]["id"])))
+        _tell(client, body["channel"]["id"], body["user"]["id"], _safely(lambda: case_channel.status(deps, channel_id=body["channel"]["id"])))
 
     @app.action("case_reopen")
     def reopen(ack, body, client):
         ack()
-        who = case_channel.actor(config, body["user"])
-        text = _safely(lambda: case_channel.reopen(container, channel_id=body["channel"]["id"], who=who))
+        who = case_channel.actor(deps.people, body["user"])
+        text = _safely(lambda: case_channel.reopen(deps, channel_id=body["channel"]["id"], who=who))
         _tell(client, body["channel"]["id"], who.user_id, text)
 
     @app.view(views.DECISION_MODAL)
     def submit_decision(ack, body, view):
-        channel, who = views.metadata(view).get("channel", ""), case_channel.actor(config, body["user"])
-        _submit(ack, "text", lambda: case_channel.decide(container, channel_id=channel, who=who,
+        channel, who = views.metadata(view).get("channel", ""), case_channel.actor(deps.people, body["user"])
+        _submit(ack, "text", lambda: case_channel.decide(deps, channel_id=channel, who=who,
                                                           text=views.form_values(view).get("text"), dedupe_key=f"slack:view:{view['id']}"))
 
     @app.view(views.RESOLVE_MODAL)
     def submit_resolution(ack, body, view):
-        channel, who = views.metadata(view).get("channel", ""), case_channel.actor(config, body["user"])
-        _submit(ack, "summary", lambda: case_channel.resolve(container, channel_id=channel, who=who,
+        channel, who = views.metadata(view).get("channel", ""), case_channel.actor(deps.people, body["user"])
+        _submit(ack, "summary", lambda: case_channel.resolve(deps, channel_id=channel, who=who,
                                                               summary=views.form_values(view).get("summary")))
 
     @app.view(views.ADD_DEPARTMENT_MODAL)
     def submit_add(ack, body, view):
-        channel, who, values = views.metadata(view).get("channel", ""), case_channel.actor(config, body["user"]), views.form_values(view)
+        channel, who, values = views.metadata(view).get("channel", ""), case_channel.actor(deps.people, body["user"]), views.form_values(view)
         target = f"<@{values['person']}>" if values.get("person") else (values.get("department") or "")
-        _submit(ack, "department", lambda: case_channel.add(container, channel_id=channel, who=who, target=target, request_key=view["id"]))
+        _submit(ack, "department", lambda: case_channel.add(deps, channel_id=channel, who=who, target=target, request_key=view["id"]))
 
     @app.shortcut("record_decision")
     def record_message_as_decision(ack, shortcut, client):
         ack()
         channel, message = shortcut["channel"]["id"], shortcut["message"]
-        who = case_channel.actor(config, shortcut["user"])
-        link = container.chats["slack"].message_url(channel, message["ts"])
-        text = _safely(lambda: case_channel.decide(container, channel_id=channel, who=who, text=message.get("text"),
+        who = case_channel.actor(deps.people, shortcut["user"])
+        link = deps.chat.message_url(channel, message["ts"])
+        text = _safely(lambda: case_channel.decide(deps, channel_id=channel, who=who, text=message.get("text"),
                                                     dedupe_key=f"slack:message:{channel}:{message['ts']}", link=link))
         _tell(client, channel, who.user_id, text)
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from integrations.slack.listeners.people import department_of, display_name
 from swarm.errors import InvalidInput, NotFound
 from swarm.model import CaseSummary
 from swarm.store.queries import load_case_summary
@@ -27,19 +26,19 @@ class Actor:
     department: str | None
 
 
-def actor(config, user: dict) -> Actor:
-    return Actor(user["id"], display_name(config, user), department_of(config, user["id"]))
+def actor(people, user: dict) -> Actor:
+    return Actor(user["id"], people.name(user), people.department_of(user["id"]))
 
 
-def decide(container, *, channel_id: str, who: Actor, text: str | None, dedupe_key: str, link: str | None = None) -> str:
-    result = record_decision(container.store, channel_id=channel_id, text=text, author_id=who.user_id, author_name=who.name,
+def decide(deps, *, channel_id: str, who: Actor, text: str | None, dedupe_key: str, link: str | None = None) -> str:
+    result = record_decision(deps.store, channel_id=channel_id, text=text, author_id=who.user_id, author_name=who.name,
                              department=who.department, dedupe_key=dedupe_key, link=link)
     return f"Decision recorded on {result.case_key}." if result.created else f"That decision is already recorded on {result.case_key}."
 
 
-def resolve(container, *, channel_id: str, who: Actor, summary: str | None) -> str:
-    archive_after = container.config.channel.archive_after
-    result = resolve_case(container.store, channel_id=channel_id, summary=summary, actor_id=who.user_id, actor_name=who.name,
+def resolve(deps, *, channel_id: str, who: Actor, summary: str | None) -> str:
+    archive_after = deps.config.channel.archive_after
+    result = resolve_case(deps.store, channel_id=channel_id, summary=summary, actor_id=who.user_id, actor_name=who.name,
                           archive_after=archive_after)
     if not result.created:
         return f"{result.case_key} is already resolved."
@@ -47,33 +46,33 @@ def resolve(container, *, channel_id: str, who: Actor, summary: str | None) -> s
     return f"{result.case_key} resolved after {result.time_to_resolve}.{later}"
 
 
-def reopen(container, *, channel_id: str, who: Actor, reason: str = "") -> str:
-    key = reopen_case(container.store, channel_id=channel_id, actor_id=who.user_id, actor_name=who.name, reason=reason)
+def reopen(deps, *, channel_id: str, who: Actor, reason: str = "") -> str:
+    key = reopen_case(deps.store, channel_id=channel_id, actor_id=who.user_id, actor_name=who.name, reason=reason)
     return f"{key} reopened."
 
 
-def add(container, *, channel_id: str, who: Actor, target: str, request_key: str) -> str:
+def add(deps, *, channel_id: str, who: Actor, target: str, request_key: str) -> str:
     """`add billing` brings in the department's next owner; `add @person` brings in that person."""
     target = target.strip()
-    config = container.config
+    config = deps.config
     mention = USER_MENTION.match(target)
     if mention:
         user_id = mention.group(1)
         person = config.person_by_slack_id(user_id)
         name = person.name if person else user_id
-        key, added = add_person(container.store, channel_id=channel_id, user_id=user_id, name=name,
+        key, added = add_person(deps.store, channel_id=channel_id, user_id=user_id, name=name,
                                 department=config.department_of(user_id), actor_name=who.name)
         return f"Adding {name} to {key}." if added else f"{name} is already in {key}."
     if not target:
         raise InvalidInput({"department": "Name a department or a person: /swarm add billing, /swarm add @ana"})
     known = {d: dept.name for d, dept in config.departments.items()}
-    key = add_department(container.store, channel_id=channel_id, department=target, known=known, actor_name=who.name,
+    key = add_department(deps.store, channel_id=channel_id, department=target, known=known, actor_name=who.name,
                          request_key=request_key)
     return f"Bringing in {known[target.lower()]} on {key}."
 
 
-def status(container, *, channel_id: str) -> str:
-    with container.store.read() as session:
+def status(deps, *, channel_id: str) -> str:
+    with deps.store.read() as session:
         summary = load_case_summary(session, case_in_channel(session, channel_id).id)
     return status_text(summary)
 

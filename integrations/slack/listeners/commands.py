@@ -20,8 +20,8 @@ Or use the message shortcuts *Escalate to swarm* and *Record as decision*."""
 SUBCOMMANDS = ("new", "decide", "add", "status", "resolve", "reopen", "help")
 
 
-def register(app: App, container) -> None:
-    categories = dict(container.config.categories)
+def register(app: App, deps) -> None:
+    categories = dict(deps.config.categories)
 
     @app.command("/swarm")
     def swarm_command(ack, command, client):
@@ -35,20 +35,20 @@ def register(app: App, container) -> None:
         if sub not in SUBCOMMANDS:
             return ack(f"Unknown subcommand '{sub}'. Try: {', '.join(SUBCOMMANDS)} (or /swarm help).")
         try:
-            ack(_run(container, sub, rest, command))
+            ack(_run(deps, sub, rest, command))
         except (InvalidInput, NotFound) as exc:
             ack(case_channel.user_error(exc))
 
 
-def _run(container, sub: str, rest: str, command: dict) -> str:
+def _run(deps, sub: str, rest: str, command: dict) -> str:
     channel = command["channel_id"]
-    who = case_channel.actor(container.config, {"id": command["user_id"], "name": command.get("user_name")})
+    who = case_channel.actor(deps.people, {"id": command["user_id"], "name": command.get("user_name")})
     if sub == "decide":
-        return case_channel.decide(container, channel_id=channel, who=who, text=rest, dedupe_key=f"slack:cmd:{command['trigger_id']}")
+        return case_channel.decide(deps, channel_id=channel, who=who, text=rest, dedupe_key=f"slack:cmd:{command['trigger_id']}")
     if sub == "resolve":
-        return case_channel.resolve(container, channel_id=channel, who=who, summary=rest)
+        return case_channel.resolve(deps, channel_id=channel, who=who, summary=rest)
     if sub == "reopen":
-        return case_channel.reopen(container, channel_id=channel, who=who, reason=rest.strip())
+        return case_channel.reopen(deps, channel_id=channel, who=who, reason=rest.strip())
     if sub == "add":
-        return case_channel.add(container, channel_id=channel, who=who, target=rest, request_key=command["trigger_id"])
-    return case_channel.status(container, channel_id=channel)
+        return case_channel.add(deps, channel_id=channel, who=who, target=rest, request_key=command["trigger_id"])
+    return case_channel.status(deps, channel_id=channel)

@@ -8,7 +8,6 @@ from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
 from integrations.slack import views
-from integrations.slack.listeners.people import display_name
 from swarm.errors import InvalidInput
 from swarm.escalation_form import DESCRIPTION_MAX, EscalationForm, title_from_message, validate_escalation
 from swarm.store.queries import case_by_dedupe_key
@@ -17,8 +16,8 @@ from swarm.usecases.escalate import escalate
 log = logging.getLogger("caseswarm.slack")
 
 
-def register(app: App, container) -> None:
-    config, store = container.config, container.store
+def register(app: App, deps) -> None:
+    config, store = deps.config, deps.store
     categories = dict(config.categories)
 
     @app.shortcut("escalate_to_swarm")
@@ -54,7 +53,7 @@ def register(app: App, container) -> None:
         except InvalidInput as exc:
             ack(response_action="errors", errors=exc.fields)
             return
-        escalation = _with_requester_name(escalation, display_name(config, user))
+        escalation = _with_requester_name(escalation, deps.people.name(user))
         opened = escalate(store, escalation=escalation, config=config)
         verb = "is opening" if opened.created else "was already escalated"
         ack(response_action="update", view=views.confirmation(

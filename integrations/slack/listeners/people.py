@@ -1,14 +1,46 @@
-"""Who a Slack user is, in the terms of the case (display name, department)."""
+"""Who a Slack user is, in the terms of the case: display name (config first, then Slack) and department."""
 
 from __future__ import annotations
 
+import threading
 
-def display_name(config, user: dict) -> str:
-    person = config.person_by_slack_id(user.get("id", ""))
-    if person is not None:
-        return person.name
-    return user.get("real_name") or user.get("name") or user.get("username") or user.get("id", "someone")
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+CACHE_LIMIT = 10_000
 
 
-def department_of(config, user_id: str) -> str | None:
-    return config.department_of(user_id)
+class SlackPeople:
+    """Names for user ids: the department directory first, then users.info once per person (cached)."""
+
+    def __init__(self, config, client: WebClient):
+        self.config = config
+        self.client = client
+        self._names: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def name(self, user: dict) -> str:
+        user_id = user.get("id", "")
+        person = self.config.person_by_slack_id(user_id)
+        if person is not None:
+            return person.name
+        with self._lock:
+            cached = self._names.get(user_id)
+        if cached:
+            return cached
+        name = self._lookup(user_id) or user.get("real_name") or user.get("name") or user.get("username") or user_id or "someone"
+        with self._lock:
+            if len(self._names) >= CACHE_LIMIT:
+                self._names.clear()
+            self._names[user_id] = name
+        return name
+
+    def department_of(self, user_id: str) -> str | None:
+        return self.config.department_of(user_id)
+
+    def _lookup(self, user_id: str) -> str | None:
+        try:
+            profile = self.client.users_info(user=user_id)["user"]
+        except SlackApiError:
+            return None  # a name is nice to have; never fail a request over it
+        return (profile.get("profile") or {}).get("real_name") or profile.get("real_name") or profile.get("name")
