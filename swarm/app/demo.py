@@ -89,7 +89,7 @@ def _play(say: Narrator, sandbox: SlackSandbox, container, driver: SlackDriver, 
         answer = driver.submit_view(view["id"], user_id=AGENT, values={"customer": "Acme Corp", "category": "billing", "severity": "sev2"})
         say.detail("acknowledged in ", f"{(time.monotonic() - started) * 1000:.0f} ms (HTTP {answer.status_code}); the swarm opens in the background")
         key = "CS-1"
-        _follow_timeline(say, container, key, until=lambda s: s.status.value == "open")
+        _follow_timeline(say, container, key, until=lambda s: s.status.value == "open" and len(sandbox.replies(SUPPORT, ts)) > 1)
 
         summary = _summary(container, key)
         channel = sandbox.channel(summary.channel_id)
