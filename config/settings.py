@@ -34,9 +34,35 @@ class Settings(BaseSettings):
     slack_api_url: str = Field("https://slack.com/api/", validation_alias=_env("SLACK_API_URL"))
     slack_timeout: float = Field(10.0, validation_alias=_env("SLACK_TIMEOUT"))
 
+    jira_url: str | None = Field(None, validation_alias=_env("JIRA_URL"))
+    jira_email: str | None = Field(None, validation_alias=_env("JIRA_EMAIL"))
+    jira_api_token: SecretStr | None = Field(None, validation_alias=_env("JIRA_API_TOKEN"))
+    jira_pat: SecretStr | None = Field(None, validation_alias=_env("JIRA_PAT"))
+    jira_webhook_secret: SecretStr | None = Field(None, validation_alias=_env("JIRA_WEBHOOK_SECRET"))
+    jira_ca_bundle: str | None = Field(None, validation_alias=_env("JIRA_CA_BUNDLE"))
+    jira_timeout: float = Field(10.0, validation_alias=_env("JIRA_TIMEOUT"))
+
+    salesforce_instance_url: str | None = Field(None, validation_alias=_env("SALESFORCE_INSTANCE_URL"))
+    salesforce_access_token: SecretStr | None = Field(None, validation_alias=_env("SALESFORCE_ACCESS_TOKEN"))
+    salesforce_client_id: str | None = Field(None, validation_alias=_env("SALESFORCE_CLIENT_ID"))
+    salesforce_username: str | None = Field(None, validation_alias=_env("SALESFORCE_USERNAME"))
+    salesforce_private_key_file: str | None = Field(None, validation_alias=_env("SALESFORCE_PRIVATE_KEY_FILE"))
+    salesforce_ca_bundle: str | None = Field(None, validation_alias=_env("SALESFORCE_CA_BUNDLE"))
+    salesforce_timeout: float = Field(10.0, validation_alias=_env("SALESFORCE_TIMEOUT"))
+
     @property
     def slack_enabled(self) -> bool:
         return self.slack_bot_token is not None and self.slack_signing_secret is not None
+
+    @property
+    def jira_enabled(self) -> bool:
+        """Jira sync is on with a URL and either email + API token (Cloud) or a personal access token."""
+        return bool(self.jira_url and (self.jira_pat or (self.jira_email and self.jira_api_token)))
+
+    @property
+    def salesforce_enabled(self) -> bool:
+        jwt = self.salesforce_client_id and self.salesforce_username and self.salesforce_private_key_file
+        return bool(self.salesforce_instance_url and self.salesforce_access_token) or bool(jwt)
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -11,6 +12,8 @@ from swarm.model import Escalation, Severity
 TITLE_MAX = 150
 CUSTOMER_MAX = 200
 DESCRIPTION_MAX = 3000  # Slack's plain_text_input limit; Teams forms use the same so cases look alike
+TICKET_KEY = re.compile(r"[A-Z][A-Z0-9_]+-\d+")
+CRM_CASE_REF = re.compile(r"\d{1,10}|[A-Za-z0-9]{15}|[A-Za-z0-9]{18}")
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,8 @@ class EscalationForm:
     severity: str | None
     description: str | None
     source_link: str | None = None
+    ticket: str | None = None  # an existing ticket key to link, e.g. SUP-123
+    crm_case: str | None = None  # an existing CRM case number or id to link
 
 
 def validate_escalation(
@@ -50,6 +55,12 @@ def validate_escalation(
     link = (form.source_link or "").strip()
     if link and not link.startswith(("https://", "http://")):
         errors["source_link"] = "Source message must be a link (https://...), or left empty"
+    ticket = (form.ticket or "").strip().upper()
+    if ticket and not TICKET_KEY.fullmatch(ticket):
+        errors["ticket"] = f"'{form.ticket}' is not an issue key like SUP-123"
+    crm_case = (form.crm_case or "").strip()
+    if crm_case and not CRM_CASE_REF.fullmatch(crm_case):
+        errors["crm_case"] = f"'{form.crm_case}' is not a case number (digits) or a 15/18-character case id"
     if errors:
         raise InvalidInput(errors)
     return Escalation(
@@ -64,6 +75,8 @@ def validate_escalation(
         source_message=source_message,
         source_link=link or None,
         dedupe_key=dedupe_key,
+        ticket_ref=ticket or None,
+        crm_ref=crm_case or None,
     )
 
 

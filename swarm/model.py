@@ -50,6 +50,8 @@ class Escalation:
     source_message: str | None = None
     source_link: str | None = None
     dedupe_key: str = ""  # one case per source message (or per modal when there is none)
+    ticket_ref: str | None = None  # an existing Jira issue to link instead of creating one
+    crm_ref: str | None = None  # an existing CRM case (number or id) to link
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,7 @@ class CaseSummary:
     resolved_at: datetime | None = None
     resolution: str | None = None
     sync_notes: tuple[str, ...] = field(default_factory=tuple)
+    customer_context: dict | None = None  # from the CRM: account_name, tier, open_cases, system
 
 
 @dataclass(frozen=True)

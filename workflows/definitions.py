@@ -2,6 +2,8 @@
 
 from workflows.case_updates import ADD_DEPARTMENT, ANNOUNCE, ARCHIVE, INVITE, REFRESH_SUMMARY, REOPEN, RESOLVE
 from workflows.open_swarm import OPEN_SWARM
+from workflows.sync import (LINK_CRM_RECORD, LINK_CUSTOMER, LINK_TICKET, SYNC_DECISION_CRM, SYNC_DECISION_TICKET,
+                            SYNC_STATUS_CRM, SYNC_STATUS_TICKET)
 
 WORKFLOWS = {
     "open_swarm": OPEN_SWARM,
@@ -12,4 +14,11 @@ WORKFLOWS = {
     "resolve": RESOLVE,
     "archive": ARCHIVE,
     "reopen": REOPEN,
+    "link_ticket": LINK_TICKET,
+    "link_customer": LINK_CUSTOMER,
+    "link_crm_record": LINK_CRM_RECORD,
+    "sync_decision_ticket": SYNC_DECISION_TICKET,
+    "sync_decision_crm": SYNC_DECISION_CRM,
+    "sync_status_ticket": SYNC_STATUS_TICKET,
+    "sync_status_crm": SYNC_STATUS_CRM,
 }

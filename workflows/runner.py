@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 
 from swarm.errors import ExternalError
+from swarm.store.outbox import schedule
 from swarm.store.queries import case_by_key
 from swarm.store.tables import CaseRow, StepRow, WorkflowRow
 from swarm.usecases.common import note
@@ -164,6 +165,8 @@ class WorkflowRunner:
         with self.store.transaction() as tx:
             if step.record is not None:
                 step.record(tx.session, ctx, result)
+            for kind, key, payload in ctx.follow_ups:
+                schedule(tx, case_id=ctx.case_id, kind=kind, key=key, payload=payload)
             row = tx.session.scalar(select(StepRow).where(StepRow.workflow_id == workflow_id, StepRow.name == step.name))
             row.done, row.result, row.updated_at = True, result, self.services.clock()
             tx.session.execute(update(WorkflowRow).where(WorkflowRow.id == workflow_id)

@@ -32,7 +32,7 @@ def summary(case: CaseSummary, chat) -> Rendered:
     blocks = [
         {"type": "header", "text": {"type": "plain_text", "text": f"{case.key} · {case.title}"[:150]}},
         {"type": "section", "fields": [
-            _mrkdwn(f"*Customer*\n{case.customer}"),
+            _mrkdwn(f"*Customer*\n{_customer(case)}"),
             _mrkdwn(f"*Category*\n{case.category}"),
             _mrkdwn(f"*Severity*\n{case.severity.label}"),
             _mrkdwn(f"*Status*\n{_status(case)}"),
@@ -97,12 +97,25 @@ def _people(case: CaseSummary, chat) -> str:
     return "\n".join(lines)[:SECTION_TEXT_MAX - 40] or "• nobody yet"
 
 
+def _customer(case: CaseSummary) -> str:
+    """The customer card: who they are to the CRM (tier, open cases), when it knows them."""
+    context = case.customer_context
+    if not context:
+        return case.customer
+    tier = f" · {context['tier']}" if context.get("tier") else ""
+    open_cases = context.get("open_cases") or 0
+    return f"{context['account_name']}{tier}\n{open_cases} open case{'s' if open_cases != 1 else ''} in {context.get('system', 'CRM')}"
+
+
 def _links(case: CaseSummary) -> str:
     parts = []
+    failing = " ".join(case.sync_notes)
     if case.ticket_key:
-        parts.append(f"*Ticket*: {_link(case.ticket_url, case.ticket_key)}")
+        state = "sync failing" if "Ticket sync" in failing else "synced ✓"
+        parts.append(f"*Ticket*: {_link(case.ticket_url, case.ticket_key)} {state}")
     if case.crm_record:
-        parts.append(f"*CRM*: {case.crm_record}")
+        state = "sync failing" if "CRM sync" in failing else "synced ✓"
+        parts.append(f"*CRM case*: {case.crm_record} {state}")
     return " · ".join(parts)
 
 

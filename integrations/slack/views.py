@@ -23,6 +23,8 @@ def escalation_modal(*, categories: dict[str, str], title: str = "", description
         _select("severity", "Severity", {s.value: s.label for s in Severity}, initial="sev3"),
         _text_input("description", "Description", initial=description, multiline=True, max_length=DESCRIPTION_MAX),
         _text_input("source_link", "Source message", initial=source_link, optional=True),
+        _text_input("ticket", "Existing Jira issue", optional=True, placeholder="e.g. SUP-123 (leave empty to create one)", max_length=40),
+        _text_input("crm_case", "Existing Salesforce case", optional=True, placeholder="Case number or id, e.g. 00001001", max_length=40),
     ])
 
 

@@ -11,6 +11,10 @@ def create_app(container) -> Flask:
     app = Flask("caseswarm")
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024  # Slack payloads are far smaller; refuse anything bigger
     _slack_routes(app, container)
+    if container.settings.jira_webhook_secret is not None:
+        from integrations.jira import webhook
+
+        webhook.register(app, container)
 
     @app.get("/healthz")
     def healthz():

@@ -8,7 +8,8 @@ from typing import Any
 
 from config import SwarmConfig, load_config
 from config.settings import Settings
-from swarm.ports import ChatPlatform
+from swarm.app.sync_wiring import build_crm, build_ticketing
+from swarm.ports import CRM, ChatPlatform, Ticketing
 from swarm.store.db import Store, make_engine
 from swarm.store.migrate import upgrade
 from swarm.store.tables import utcnow
@@ -30,6 +31,8 @@ class Container:
     queue: WorkQueue
     runner: WorkflowRunner
     chats: dict[str, ChatPlatform] = field(default_factory=dict)
+    ticketing: Ticketing | None = None
+    crm: CRM | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
 
@@ -41,14 +44,16 @@ def build(settings: Settings, *, config: SwarmConfig | None = None, migrate: boo
         upgrade(engine)
     store = Store(engine)
     chats = _chats(settings)
-    services = WorkflowServices(store=store, chats=chats, config=config, clock=clock)
+    services = WorkflowServices(store=store, chats=chats, config=config, clock=clock,
+                                ticketing=build_ticketing(settings, config), crm=build_crm(settings, config))
     policy = RetryPolicy(settings.max_attempts, settings.retry_base_seconds, settings.retry_max_seconds)
     holder: dict[str, WorkflowRunner] = {}
     queue = WorkQueue(make_huey(settings.queue_url, immediate=settings.queue_immediate), lambda: holder["runner"])
     runner = WorkflowRunner(services, WORKFLOWS, policy=policy, enqueue_at=queue.wake_at)
     holder["runner"] = runner
     store.wake, store.wake_at = queue.wake, queue.wake_at
-    return Container(settings=settings, config=config, store=store, queue=queue, runner=runner, chats=chats)
+    return Container(settings=settings, config=config, store=store, queue=queue, runner=runner, chats=chats,
+                     ticketing=services.ticketing, crm=services.crm)
 
 
 def _chats(settings: Settings) -> dict[str, ChatPlatform]:

@@ -41,12 +41,19 @@ def open_swarm_load(session: Session) -> dict[str, int]:
     return {user_id: count for user_id, count in rows}
 
 
+WORK_LABELS = {
+    "link_ticket": "Ticket sync", "sync_decision_ticket": "Ticket sync", "sync_status_ticket": "Ticket sync",
+    "link_customer": "CRM sync", "link_crm_record": "CRM sync", "sync_decision_crm": "CRM sync", "sync_status_crm": "CRM sync",
+}
+
+
 def sync_notes(session: Session, case_id: int) -> tuple[str, ...]:
     """Workflows parked as failed, as one line each for the summary and `swarm cases`."""
     failed = session.scalars(
         select(WorkflowRow).where(WorkflowRow.case_id == case_id, WorkflowRow.status == "failed").order_by(WorkflowRow.id)
     )
-    return tuple(f"{w.kind} failing: {w.last_error}" for w in failed)
+    return tuple(f"{WORK_LABELS[w.kind]} failing ({w.kind}): {w.last_error}" if w.kind in WORK_LABELS
+                 else f"{w.kind} failing: {w.last_error}" for w in failed)
 
 
 def case_summary(session: Session, row: CaseRow) -> CaseSummary:
@@ -72,6 +79,7 @@ def case_summary(session: Session, row: CaseRow) -> CaseSummary:
         ticket_key=row.ticket_key,
         ticket_url=row.ticket_url,
         crm_record=row.crm_record_number,
+        customer_context=row.customer_context,
         participants=participants,
         decisions=decisions,
         sla_engage_due=row.sla_engage_due,

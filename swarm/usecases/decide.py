@@ -11,6 +11,7 @@ from swarm.store.outbox import schedule
 from swarm.store.tables import DecisionRow, utcnow
 from swarm.store.queries import case_by_key
 from swarm.usecases.common import case_in_channel, note
+from swarm.usecases.sync import schedule_decision_sync
 
 DECISION_MAX = 10_000
 
@@ -55,6 +56,7 @@ def record_decision(
         schedule(tx, case_id=case.id, kind="announce", key=f"announce:decision:{decision.id}",
                  payload={"text": f":white_check_mark: *Decision recorded* by {who}:\n{text}"})
         schedule_summary_refresh(tx, case.id, reason=f"decision:{decision.id}")
+        schedule_decision_sync(tx, case, decision.id)
         return DecisionRecorded(case.key, created=True)
 
 

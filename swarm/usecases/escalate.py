@@ -13,6 +13,7 @@ from swarm.store.outbox import schedule
 from swarm.store.queries import case_by_dedupe_key
 from swarm.store.tables import CaseRow, ParticipantRow, utcnow
 from swarm.usecases.common import note
+from swarm.usecases.sync import schedule_links
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ def _escalate_once(store: Store, esc: Escalation, config, now: datetime) -> Case
         note(tx.session, case, "escalated", f"{case.key} escalated: {esc.title} ({esc.severity.value}, {esc.category}, customer {esc.customer})",
              actor=esc.requester_name or esc.requester, at=now)
         schedule(tx, case_id=case.id, kind="open_swarm", key=f"open_swarm:{case.id}")
+        schedule_links(tx, case, ticket_ref=esc.ticket_ref, crm_ref=esc.crm_ref)
         return _opened(case, created=True)
 
 

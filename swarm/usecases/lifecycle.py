@@ -12,6 +12,7 @@ from swarm.store.outbox import cancel_pending, schedule
 from swarm.store.queries import case_by_key
 from swarm.store.tables import utcnow
 from swarm.usecases.common import case_in_channel, format_duration, note
+from swarm.usecases.sync import schedule_status_sync
 
 RESOLUTION_MAX = 3000
 
@@ -54,6 +55,7 @@ def resolve_case(
         stamp = int(now.timestamp())
         archive_in = format_duration(archive_after.total_seconds()) if archive_after else None
         schedule(tx, case_id=case.id, kind="resolve", key=f"resolve:{case.id}:{stamp}", payload={"archive_in": archive_in})
+        schedule_status_sync(tx, case, status=CaseStatus.RESOLVED.value, note=f"Resolved by {actor_name}: {summary}", stamp=stamp)
         if archive_after is not None:  # None keeps the channel open for reference
             schedule(tx, case_id=case.id, kind="archive", key=f"archive:{case.id}:{stamp}", run_at=now + archive_after)
         return CaseResolved(case.key, True, took)
@@ -72,6 +74,8 @@ def reopen_case(store: Store, *, channel_id: str | None = None, case_key: str | 
         case.status = CaseStatus.OPEN.value
         case.resolved_at = case.resolution = case.resolved_by = case.archived_at = None
         note(tx.session, case, "reopened", f"Reopened by {actor_name}" + (f": {reason}" if reason else ""), actor=actor_name, at=now)
+        schedule_status_sync(tx, case, status=CaseStatus.OPEN.value, stamp=int(now.timestamp()),
+                             note=f"Reopened by {actor_name}" + (f": {reason}" if reason else ""))
         schedule(tx, case_id=case.id, kind="reopen", key=f"reopen:{case.id}:{int(now.timestamp())}",
                  payload={"unarchive": was_archived, "text": f":leftwards_arrow_with_hook: *Reopened* by {actor_name}" + (f": {reason}" if reason else "")})
         return case.key

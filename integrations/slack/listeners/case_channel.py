@@ -15,6 +15,7 @@ from swarm.usecases.common import case_in_channel, format_duration
 from swarm.usecases.decide import record_decision
 from swarm.usecases.lifecycle import reopen_case, resolve_case
 from swarm.usecases.membership import add_department, add_person
+from swarm.usecases.sync import link_record
 
 USER_MENTION = re.compile(r"^<@([A-Z0-9]+)(?:\|[^>]*)?>$")
 
@@ -69,6 +70,12 @@ def add(deps, *, channel_id: str, who: Actor, target: str, request_key: str) -> 
     key = add_department(deps.store, channel_id=channel_id, department=target, known=known, actor_name=who.name,
                          request_key=request_key)
     return f"Bringing in {known[target.lower()]} on {key}."
+
+
+def link(deps, *, channel_id: str, target: str) -> str:
+    system, _, ref = target.strip().partition(" ")
+    key = link_record(deps.store, channel_id=channel_id, system=system, ref=ref)
+    return f"Linking {system.lower()} {ref.strip()} to {key}."
 
 
 def status(deps, *, channel_id: str) -> str:

@@ -12,12 +12,13 @@ HELP = """*CaseSwarm* — `/swarm` subcommands:
 • `/swarm new` — escalate: open the case form
 • `/swarm decide <text>` — record a decision (in a case channel)
 • `/swarm add <department>` or `/swarm add @person` — bring in more people
+• `/swarm link jira SUP-12` / `/swarm link salesforce 00001001` — link an existing ticket or CRM case
 • `/swarm status` — where the case stands
 • `/swarm resolve <summary>` — resolve the case (the channel is archived later)
 • `/swarm reopen [reason]` — reopen a resolved case
 Or use the message shortcuts *Escalate to swarm* and *Record as decision*."""
 
-SUBCOMMANDS = ("new", "decide", "add", "status", "resolve", "reopen", "help")
+SUBCOMMANDS = ("new", "decide", "add", "link", "status", "resolve", "reopen", "help")
 
 
 def register(app: App, deps) -> None:
@@ -49,6 +50,8 @@ def _run(deps, sub: str, rest: str, command: dict) -> str:
         return case_channel.resolve(deps, channel_id=channel, who=who, summary=rest)
     if sub == "reopen":
         return case_channel.reopen(deps, channel_id=channel, who=who, reason=rest.strip())
+    if sub == "link":
+        return case_channel.link(deps, channel_id=channel, target=rest)
     if sub == "add":
         return case_channel.add(deps, channel_id=channel, who=who, target=rest, request_key=command["trigger_id"])
     return case_channel.status(deps, channel_id=channel)

@@ -44,7 +44,7 @@ def register(app: App, deps) -> None:
         team = (body.get("team") or {}).get("id") or user.get("team_id", "")
         has_source = bool(meta.get("channel") and meta.get("ts"))
         form = EscalationForm(values.get("title"), values.get("customer"), values.get("category"), values.get("severity"),
-                              values.get("description"), values.get("source_link"))
+                              values.get("description"), values.get("source_link"), values.get("ticket"), values.get("crm_case"))
         try:
             escalation = validate_escalation(
                 form, categories=categories, requester=user["id"], platform="slack",
