@@ -46,6 +46,36 @@ def slack_sandbox():
 
 
 @pytest.fixture
+def jira_sandbox():
+    from integrations.jira.sandbox import JiraSandbox
+
+    sandbox = JiraSandbox()
+    sandbox.start()
+    yield sandbox
+    sandbox.stop()
+
+
+@pytest.fixture
+def salesforce_sandbox():
+    from integrations.salesforce.sandbox import SalesforceSandbox
+
+    sandbox = SalesforceSandbox()
+    sandbox.seed_demo_org()
+    sandbox.start()
+    yield sandbox
+    sandbox.stop()
+
+
+@pytest.fixture
+def synced_swarm(database_url, slack_sandbox, jira_sandbox, salesforce_sandbox, tmp_path):
+    """The app with Slack, Jira and Salesforce all configured against their sandboxes."""
+    harness = start_harness(database_url, slack_sandbox, jira=jira_sandbox, salesforce=salesforce_sandbox,
+                            queue_url=f"sqlite:///{tmp_path / 'queue.db'}")
+    yield harness
+    harness.close()
+
+
+@pytest.fixture
 def swarm(database_url, slack_sandbox, tmp_path):
     harness = start_harness(database_url, slack_sandbox, queue_url=f"sqlite:///{tmp_path / 'queue.db'}")
     yield harness

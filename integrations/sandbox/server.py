@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request
 from werkzeug.serving import BaseWSGIServer, make_server
 
 
@@ -45,8 +45,9 @@ class Fault:
     """What to do to the next matching call instead of (or besides) answering it normally.
 
     status: answer with this HTTP status and `body`, without applying the call.
-    delay: sleep this long first; with `apply=True` the call is applied and answered after the delay (a client
-    with a shorter timeout sees a timeout although the write happened: the ambiguous failure).
+    delay: with `apply=True` the call is applied at once and answered after the delay (a client with a shorter
+    timeout sees a timeout although the write happened: the ambiguous failure); otherwise the sandbox waits and
+    then answers 504 without applying it.
     """
 
     status: int | None = None
@@ -80,6 +81,7 @@ class SandboxServer:
         self._thread: threading.Thread | None = None
         self.base_url = ""
         self.app.before_request(self._before)
+        self.app.after_request(self._after)
 
     # -- for subclasses -------------------------------------------------------------------------------------
     def method_name(self) -> str:
@@ -167,11 +169,18 @@ class SandboxServer:
         self._record(method, fault)
         if fault is None:
             return None
+        if fault.apply:
+            g.sandbox_delay = fault.delay  # applied now, answered late (see _after)
+            return None
         if fault.delay:
             time.sleep(fault.delay)
-        if fault.status is not None:
-            return self.fault_response(fault)
-        return None  # delayed but applied: the normal handler runs now
+        return self.fault_response(fault)
+
+    def _after(self, response: Response) -> Response:
+        delay = g.pop("sandbox_delay", 0)
+        if delay:
+            time.sleep(delay)
+        return response
 
     def _record(self, method: str, fault: Fault | None) -> None:
         entry = RecordedRequest(

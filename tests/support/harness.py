@@ -20,6 +20,7 @@ from swarm.store.queries import case_by_key, load_case_summary, timeline
 from swarm.store.tables import CaseRow, WorkflowRow
 
 AGENT = "UAGENT001"
+JIRA_WEBHOOK_SECRET = "jira-webhook-secret-for-tests"
 SUPPORT = "CSUPPORT01"
 
 
@@ -61,10 +62,21 @@ class SwarmHarness:
             self.container.runner.run_due()
             if until is not None and until():
                 return
-            if until is None and not self.pending():
+            if until is None and not self.due():
                 return
             time.sleep(0.05)
         raise AssertionError("workflows did not finish in time: " + repr(self.workflows()))
+
+    def due(self, within: float = 10.0) -> list[int]:
+        """Workflows due now or retrying within `within` seconds (a resolved case's archive, hours away, is not)."""
+        from datetime import timedelta
+
+        from swarm.store.tables import utcnow
+
+        horizon = utcnow() + timedelta(seconds=within)
+        with self.container.store.read() as session:
+            return list(session.scalars(select(WorkflowRow.id).where(
+                (WorkflowRow.status == "running") | ((WorkflowRow.status == "pending") & (WorkflowRow.next_run_at <= horizon)))))
 
     def pending(self) -> list[tuple[int, str, str]]:
         with self.container.store.read() as session:
@@ -91,16 +103,42 @@ class SwarmHarness:
     def case_channels(self) -> list[dict]:
         return [c for c in self.sandbox.channels() if c["name"].startswith("case-")]
 
+    def jira_webhook(self, payload: dict, *, secret: str | None = JIRA_WEBHOOK_SECRET, delivery: str | None = None):
+        """POST a Jira webhook as Jira does: raw JSON body, X-Hub-Signature HMAC (or none, or a wrong one)."""
+        import hashlib
+        import hmac
+        import json as jsonlib
+
+        import requests
+
+        body = jsonlib.dumps(payload).encode()
+        headers = {"Content-Type": "application/json"}
+        if secret is not None:
+            headers["X-Hub-Signature"] = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+        if delivery:
+            headers["X-Atlassian-Webhook-Identifier"] = delivery
+        session = requests.Session()
+        session.trust_env = False
+        return session.post(self.url + "/webhooks/jira", data=body, headers=headers, timeout=10)
+
     def close(self) -> None:
         self._server.shutdown()
         self.driver.close()
 
 
-def start_harness(database_url: str, sandbox: SlackSandbox, *, config=None, **settings) -> SwarmHarness:
+def start_harness(database_url: str, sandbox: SlackSandbox, *, config=None, jira=None, salesforce=None,
+                  **settings) -> SwarmHarness:
+    """The real app on 127.0.0.1 against the sandboxes given (Jira and Salesforce are optional, as in production)."""
     secret = secrets.token_hex(16)
     values = dict(database_url=database_url, slack_bot_token=sandbox.bot_token, slack_signing_secret=secret,
                   slack_api_url=sandbox.base_url + "/api/", queue_immediate=True, slack_timeout=2.0,
                   retry_base_seconds=0.05, retry_max_seconds=0.5)
+    if jira is not None:
+        values.update(jira_url=jira.base_url, jira_email="caseswarm-bot@example.com", jira_api_token="sandbox-api-token",
+                      jira_webhook_secret=JIRA_WEBHOOK_SECRET, jira_timeout=2.0)
+    if salesforce is not None:
+        values.update(salesforce_instance_url=salesforce.base_url, salesforce_access_token="sandbox-access-token",
+                      salesforce_ca_bundle=salesforce.ca_bundle, salesforce_timeout=2.0)
     values.update(settings)
     container = build(load_settings(**values), config=config)
     server = make_server("127.0.0.1", 0, create_app(container), threaded=True)
