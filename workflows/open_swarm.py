@@ -16,6 +16,7 @@ from swarm.ports import Notice, SummaryCard
 from swarm.store.queries import case_by_channel, load_case_summary, open_swarm_load
 from swarm.store.tables import CaseRow, ParticipantRow
 from swarm.usecases.common import note
+from swarm.usecases.sync import ticket_link_key
 from workflows.participants import invite_pending, record_invites
 from workflows.routing import CaseFacts, plan_swarm
 from workflows.steps import Step, StepContext
@@ -85,6 +86,9 @@ def record_channel(session: Session, ctx: StepContext, result: dict) -> None:
     case = session.get(CaseRow, ctx.case_id)
     case.channel_id, case.channel_name = result["channel_id"], result["channel_name"]
     note(session, case, "channel_created", f"Case channel #{result['channel_name']} created")
+    # Now the ticket can carry the channel's link; it is linked beside the rest of the swarm's opening.
+    ref = ctx.payload.get("ticket_ref")
+    ctx.follow_up("link_ticket", ticket_link_key(ctx.case_id, ref), {"ref": ref})
 
 
 def post_summary(ctx: StepContext) -> dict:

@@ -104,7 +104,8 @@ def _customer(case: CaseSummary) -> str:
         return case.customer
     tier = f" · {context['tier']}" if context.get("tier") else ""
     open_cases = context.get("open_cases") or 0
-    return f"{context['account_name']}{tier}\n{open_cases} open case{'s' if open_cases != 1 else ''} in {context.get('system', 'CRM')}"
+    system = str(context.get("system") or "the CRM").title()
+    return f"{context['account_name']}{tier}\n{open_cases} open case{'s' if open_cases != 1 else ''} in {system}"
 
 
 def _links(case: CaseSummary) -> str:

@@ -4,6 +4,8 @@ sends them, and prints what each person would see."""
 
 from __future__ import annotations
 
+import json
+import logging
 import secrets
 import shutil
 import tempfile
@@ -17,10 +19,12 @@ from werkzeug.serving import make_server
 
 from config import load_config
 from config.settings import load_settings
+from integrations.jira.sandbox import JiraSandbox
+from integrations.salesforce.sandbox import SalesforceSandbox
 from integrations.slack.sandbox import SlackDriver, SlackSandbox
 from integrations.web.app import create_app
 from swarm.app.bootstrap import build
-from swarm.app.demo_view import DemoFailed, Narrator, flatten_blocks
+from swarm.app.demo_view import DemoFailed, Narrator, flatten_blocks, readable
 from swarm.store.queries import case_by_key, load_case_summary, timeline
 
 AGENT, SUPPORT = "UAGENT001", "CSUPPORT01"
@@ -33,32 +37,43 @@ CUSTOMER_MESSAGE = (
 
 
 def run_demo(*, keep: bool = False) -> int:
+    # The narration is the demo's output; the adapters' operational log lines would only interleave with it.
+    logging.getLogger("integrations").setLevel(logging.WARNING)
     workdir = Path(tempfile.mkdtemp(prefix="caseswarm-demo-"))
     say = Narrator()
     sandbox = SlackSandbox()
     sandbox.seed_demo_workspace()
     sandbox.start()
+    jira, salesforce = JiraSandbox(), SalesforceSandbox()
+    jira.start()
+    salesforce.seed_demo_org()
+    salesforce.start()
     try:
-        app = _start_app(workdir, sandbox)
+        app = _start_app(workdir, sandbox, jira, salesforce)
         _play(say, sandbox, *app)
+        _show_sync(say, jira, salesforce, app[0])
         say.done("Demo complete: one escalation, one case channel, the right owners, a decision, a resolution, an archive.")
         return 0
     except DemoFailed as exc:
         say.fail(str(exc))
         return 1
     finally:
-        sandbox.stop()
+        for server in (sandbox, jira, salesforce):
+            server.stop()
         if keep:
             print(f"demo database kept at {workdir / 'caseswarm.db'}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _start_app(workdir: Path, sandbox: SlackSandbox):
+def _start_app(workdir: Path, sandbox: SlackSandbox, jira: JiraSandbox, salesforce: SalesforceSandbox):
     secret = secrets.token_hex(16)
     settings = load_settings(database_url=f"sqlite:///{workdir / 'caseswarm.db'}", queue_url=f"sqlite:///{workdir / 'queue.db'}",
                              slack_bot_token=sandbox.bot_token, slack_signing_secret=secret,
-                             slack_api_url=sandbox.base_url + "/api/", retry_base_seconds=0.2)
+                             slack_api_url=sandbox.base_url + "/api/", retry_base_seconds=0.2,
+                             jira_url=jira.base_url, jira_email="caseswarm-bot@example.com", jira_api_token="sandbox-api-token",
+                             salesforce_instance_url=salesforce.base_url, salesforce_access_token="sandbox-access-token",
+                             salesforce_ca_bundle=salesforce.ca_bundle)
     config = load_config(settings.config_dir)
     # The demo cannot wait the configured 24 hours before archiving the resolved channel.
     config = replace(config, settings=config.settings.model_copy(update={
@@ -84,22 +99,24 @@ def _play(say: Narrator, sandbox: SlackSandbox, container, driver: SlackDriver, 
         say.detail("form title      ", prefilled["title"])
         say.detail("form source link", prefilled["source_link"])
 
-        say.scene("She adds the customer, category billing, severity sev2, and submits")
+        say.scene("She adds the customer, category billing, severity sev2, Acme's open Salesforce case, and submits")
         started = time.monotonic()
-        answer = driver.submit_view(view["id"], user_id=AGENT, values={"customer": "Acme Corp", "category": "billing", "severity": "sev2"})
+        answer = driver.submit_view(view["id"], user_id=AGENT, values={"customer": "Acme Corp", "category": "billing",
+                                                                      "severity": "sev2", "crm_case": "00001001"})
         say.detail("acknowledged in ", f"{(time.monotonic() - started) * 1000:.0f} ms (HTTP {answer.status_code}); the swarm opens in the background")
         key = "CS-1"
-        _follow_timeline(say, container, key, until=lambda s: s.status.value == "open" and len(sandbox.replies(SUPPORT, ts)) > 1)
+        _follow_timeline(say, container, key, until=lambda s: s.status.value == "open" and len(sandbox.replies(SUPPORT, ts)) > 1
+                         and s.ticket_key is not None and s.customer_context is not None and s.crm_record is not None)
+        _follow_timeline(say, container, key, until=lambda s: "synced" in json.dumps(_pinned(sandbox, s.channel_id)))
 
         summary = _summary(container, key)
         channel = sandbox.channel(summary.channel_id)
         say.scene(f"Case channel #{channel['name']}")
         names = sorted(sandbox.user(u)["real_name"] for u in sandbox.members(channel["id"]) if u != "UBOT00001")
         say.detail("members         ", ", ".join(names))
-        pinned = next(m for m in sandbox.messages(channel["id"]) if m["ts"] in sandbox.pins(channel["id"]))
-        say.block("Pinned case summary", flatten_blocks(pinned["blocks"]))
+        say.block("Pinned case summary", flatten_blocks(_pinned(sandbox, channel["id"]), _names(sandbox)))
         reply = sandbox.replies(SUPPORT, ts)[-1]
-        say.person("CaseSwarm, in the #support thread", reply["text"])
+        say.person("CaseSwarm, in the #support thread", readable(reply["text"], _names(sandbox)))
 
         expert = next(p for p in summary.participants if p.role == "expert")
         say.scene(f"{expert.name} ({expert.department}) joins the conversation")
@@ -112,13 +129,39 @@ def _play(say: Narrator, sandbox: SlackSandbox, container, driver: SlackDriver, 
         answer = driver.slash_command(user_id=AGENT, channel_id=channel["id"],
                                       text="resolve Duplicate charge refunded; gateway retry bug fixed; Maya called the customer back")
         say.person("Maya: /swarm resolve …", answer.text)
-        _follow_timeline(say, container, key, until=lambda s: s.status.value == "archived", timeout=30)
+        _follow_timeline(say, container, key, until=lambda s: s.status.value == "archived" and not container.runner.due_ids(), timeout=30)
         resolution = next(m for m in sandbox.messages(channel["id"]) if m.get("text", "").startswith(f"{key} resolved"))
-        say.block("Resolution posted in the channel", flatten_blocks(resolution["blocks"]))
+        say.block("Resolution posted in the channel", flatten_blocks(resolution["blocks"], _names(sandbox)))
         _final_checks(say, sandbox, container, key, channel["id"])
     finally:
         server.shutdown()
         consumer.stop(graceful=True)
+
+
+def _names(sandbox: SlackSandbox) -> dict[str, str]:
+    """How Slack's client shows mentions: people by name, channels by #name."""
+    names = {u["id"]: u["real_name"] for u in sandbox.users()}
+    names.update({c["id"]: c["name"] for c in sandbox.channels()})
+    return names
+
+
+def _pinned(sandbox: SlackSandbox, channel_id: str) -> list[dict]:
+    pins = sandbox.pins(channel_id)
+    return next((m["blocks"] for m in sandbox.messages(channel_id) if m["ts"] in pins), [])
+
+
+def _show_sync(say: Narrator, jira: JiraSandbox, salesforce: SalesforceSandbox, container) -> None:
+    """What the ticket and the CRM record look like now: nobody copied anything by hand."""
+    summary = _summary(container, "CS-1")
+    issue = jira.issue(summary.ticket_key)
+    say.block(f"Jira {issue.key} (status {issue.status})", [issue.summary] + [
+        f"comment: {c.body.splitlines()[0]} … {c.body.splitlines()[1] if len(c.body.splitlines()) > 1 else ''}" for c in issue.comments])
+    sf_case = next(c for c in salesforce.records("Case") if c["CaseNumber"] == summary.crm_record)
+    comments = [c["CommentBody"].splitlines() for c in salesforce.case_comments(sf_case["Id"])]
+    say.block(f"Salesforce case {sf_case['CaseNumber']} (status {salesforce.record('Case', sf_case['Id'])['Status']})",
+              [f"comment: {lines[0]} … {lines[1] if len(lines) > 1 else ''}" for lines in comments])
+    if not any(summary.decisions[0].text in c.body for c in issue.comments):
+        raise DemoFailed("the decision did not reach Jira")
 
 
 def _follow_timeline(say: Narrator, container, key: str, *, until, timeout: float = 20.0) -> None:

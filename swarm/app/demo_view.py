@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 import time
 
@@ -49,8 +50,24 @@ class Narrator:
         print(f"\n{self._stamp()} ✘ demo failed: {text}", flush=True)
 
 
-def flatten_blocks(blocks: list[dict]) -> list[str]:
+_DATE = re.compile(r"<!date\^\d+\^[^|>]*\|([^>]*)>")
+_LINK = re.compile(r"<(?:https?://[^|>]+)\|([^>]+)>")
+_MENTION = re.compile(r"<([@#])([A-Z0-9]+)>")
+
+
+def readable(text: str, names: dict[str, str]) -> str:
+    """Slack's mrkdwn tokens (dates, links, mentions) as a person sees them rendered."""
+    text = _DATE.sub(r"\1", text)
+    text = _LINK.sub(r"\1", text)
+    return _MENTION.sub(lambda m: m.group(1) + names.get(m.group(2), m.group(2)), text)
+
+
+def flatten_blocks(blocks: list[dict], names: dict[str, str] | None = None) -> list[str]:
     """Block Kit as plain lines, the way a person reads the message."""
+    return [readable(line, names or {}) for line in _lines(blocks)]
+
+
+def _lines(blocks: list[dict]) -> list[str]:
     lines: list[str] = []
     for block in blocks:
         if block.get("text"):

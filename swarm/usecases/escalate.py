@@ -13,7 +13,7 @@ from swarm.store.outbox import schedule
 from swarm.store.queries import case_by_dedupe_key
 from swarm.store.tables import CaseRow, ParticipantRow, utcnow
 from swarm.usecases.common import note
-from swarm.usecases.sync import schedule_links
+from swarm.usecases.sync import schedule_customer_links
 
 
 @dataclass(frozen=True)
@@ -65,8 +65,9 @@ def _escalate_once(store: Store, esc: Escalation, config, now: datetime) -> Case
         ))
         note(tx.session, case, "escalated", f"{case.key} escalated: {esc.title} ({esc.severity.value}, {esc.category}, customer {esc.customer})",
              actor=esc.requester_name or esc.requester, at=now)
-        schedule(tx, case_id=case.id, kind="open_swarm", key=f"open_swarm:{case.id}")
-        schedule_links(tx, case, ticket_ref=esc.ticket_ref, crm_ref=esc.crm_ref)
+        # The ticket is linked once the channel exists (its link goes on the ticket): open_swarm schedules it.
+        schedule(tx, case_id=case.id, kind="open_swarm", key=f"open_swarm:{case.id}", payload={"ticket_ref": esc.ticket_ref})
+        schedule_customer_links(tx, case, crm_ref=esc.crm_ref)
         return _opened(case, created=True)
 
 

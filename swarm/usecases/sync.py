@@ -16,13 +16,15 @@ from swarm.usecases.common import case_in_channel
 TICKET, CRM = "ticket", "crm"
 
 
-def schedule_links(tx: Transaction, case: CaseRow, *, ticket_ref: str | None = None, crm_ref: str | None = None) -> None:
-    """On escalation: the ticket (linked or created) and the customer's CRM context (and record, if named)."""
-    schedule(tx, case_id=case.id, kind="link_ticket", key=f"link_ticket:{case.id}:{ticket_ref or 'auto'}",
-             payload={"ref": ticket_ref})
+def schedule_customer_links(tx: Transaction, case: CaseRow, *, crm_ref: str | None = None) -> None:
+    """On escalation: the customer's CRM context (and the CRM case, if one was named)."""
     schedule(tx, case_id=case.id, kind="link_customer", key=f"link_customer:{case.id}")
     if crm_ref:
         schedule_crm_link(tx, case, crm_ref)
+
+
+def ticket_link_key(case_id: int, ref: str | None) -> str:
+    return f"link_ticket:{case_id}:{ref or 'auto'}"
 
 
 def schedule_crm_link(tx: Transaction, case: CaseRow, ref: str) -> None:
@@ -53,8 +55,8 @@ def link_record(store: Store, *, channel_id: str, system: str, ref: str) -> str:
     with store.transaction() as tx:
         case = case_in_channel(tx.session, channel_id)
         if system == "jira":
-            schedule(tx, case_id=case.id, kind="link_ticket", key=f"link_ticket:{case.id}:{ref.upper()}",
-                          payload={"ref": ref.upper()})
+            schedule(tx, case_id=case.id, kind="link_ticket", key=ticket_link_key(case.id, ref.upper()),
+                     payload={"ref": ref.upper()})
         else:
             schedule_crm_link(tx, case, ref)
         return case.key

@@ -37,7 +37,7 @@ def test_escalation_creates_the_jira_issue_and_shows_the_customer_card(synced_sw
     assert case.ticket_key == issue.key
     summary = pinned_text(synced_swarm, channel)
     assert f"{issue.key}" in summary and "synced ✓" in summary
-    assert "Acme Corp · Gold" in summary and "2 open cases in salesforce" in summary
+    assert "Acme Corp · Gold" in summary and "2 open cases in Salesforce" in summary
 
 
 def test_escalation_links_an_existing_issue_and_salesforce_case_named_in_the_form(synced_swarm, jira_sandbox, salesforce_sandbox):
