@@ -10,17 +10,15 @@ inbound webhook recognise our own comments (`is_own_comment`).
 from __future__ import annotations
 
 import contextlib
-import datetime
-import email.utils
 import logging
 import re
-from dataclasses import dataclass
 from typing import Any, Iterator, Mapping
 from urllib.parse import urlparse
 
 import requests
 from jira import JIRA, JIRAError
 
+from integrations.notes import note_parts, retry_after_seconds
 from swarm.errors import NotFound, PermanentFailure, RetryLater
 from swarm.model import CaseStatus, CaseSummary
 from swarm.ports import TicketRef
@@ -31,7 +29,6 @@ COMMENT_LIMIT = 32_767  # Jira Cloud's limit on a comment body, in characters
 SUMMARY_LIMIT = 255
 DESCRIPTION_BUDGET = 30_000  # leaves room for the case facts under the description
 _COMMENT_PAGE = 100
-_SEPARATOR = "\n\n"
 _OWN_MARKER_LINE = re.compile(r"\{\{caseswarm:[^\n]*\}\}")
 _ADF_MARKER_TEXT = re.compile(r"(?:\{\{)?caseswarm:[^\n]*?(?:\}\})?")
 _RETRYABLE_STATUSES = {408, 429}
@@ -112,7 +109,7 @@ class JiraTicketing:
 
     def add_note(self, ticket_key: str, *, marker: str, text: str) -> str:
         """Comment `text` exactly (split into numbered parts past Jira's limit) unless it is there already."""
-        parts = _note_parts(text, marker)
+        parts = note_parts(text, marker, limit=COMMENT_LIMIT, marker_line=lambda m: f"{{{{caseswarm:{m}}}}}")
         with self._jira_errors(f"add a note to {ticket_key}"):
             existing = self._own_comment_ids(ticket_key, {part.marker_line for part in parts})
             ids = [existing.get(part.marker_line) or self._post_comment(ticket_key, part.body) for part in parts]
@@ -234,19 +231,7 @@ def _translate(error: JIRAError, action: str) -> Exception:
 
 
 def _retry_after(response: requests.Response | None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or an HTTP date), if there is one."""
-    value = response.headers.get("Retry-After") if response is not None else None
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - datetime.datetime.now(datetime.timezone.utc)).total_seconds())
+    return retry_after_seconds(response.headers.get("Retry-After") if response is not None else None)
 
 
 def _auth(email: str | None, api_token: str | None, pat: str | None) -> dict[str, Any]:
@@ -282,47 +267,6 @@ def _description(case: CaseSummary, channel_url: str | None) -> str:
         facts.append(f"*Swarm channel:* {channel_url}")
     facts.append(f"Opened by CaseSwarm as case {case.key}.")
     return "\n".join([text, "", "----", *facts])
-
-
-@dataclass(frozen=True)
-class _NotePart:
-    marker_line: str
-    body: str
-
-
-def _note_parts(text: str, marker: str) -> list[_NotePart]:
-    """The comment(s) for a note: one if it fits, else numbered parts, each with its own marker line."""
-    single = f"{{{{caseswarm:{marker}}}}}"
-    if len(text) + len(_SEPARATOR) + len(single) <= COMMENT_LIMIT:
-        return [_NotePart(single, text + _SEPARATOR + single)]
-    count = 2
-    while True:
-        chunks = _chunks(text, COMMENT_LIMIT - _part_overhead(marker, count))
-        if len(str(len(chunks))) <= len(str(count)):  # the numbers fit the room reserved for them
-            break
-        count = len(chunks)
-    total = len(chunks)
-    return [
-        _NotePart(line, f"(part {i}/{total})\n{chunk}{_SEPARATOR}{line}")
-        for i, chunk in enumerate(chunks, start=1)
-        for line in [f"{{{{caseswarm:{marker} part {i}/{total}}}}}"]
-    ]
-
-
-def _part_overhead(marker: str, count: int) -> int:
-    widest = f"{count}/{count}"
-    return len(f"(part {widest})\n") + len(_SEPARATOR) + len(f"{{{{caseswarm:{marker} part {widest}}}}}")
-
-
-def _chunks(text: str, size: int) -> list[str]:
-    """Split into pieces of at most `size`, at a line break in the second half of a piece when there is one."""
-    chunks = []
-    while len(text) > size:
-        cut = text.rfind("\n", size // 2, size) + 1 or size
-        chunks.append(text[:cut])
-        text = text[cut:]
-    chunks.append(text)
-    return chunks
 
 
 def _last_adf_block_text(document: Mapping[str, Any]) -> str:

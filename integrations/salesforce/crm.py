@@ -8,8 +8,6 @@ The customer's support tier is read from an Account field, `Tier__c` by default 
 from __future__ import annotations
 
 import contextlib
-import datetime
-import email.utils
 import logging
 import re
 from dataclasses import dataclass
@@ -27,6 +25,7 @@ from simple_salesforce.exceptions import (
 )
 from simple_salesforce.format import format_soql
 
+from integrations.notes import note_parts, retry_after_seconds
 from swarm.errors import NotFound, PermanentFailure, RetryLater
 from swarm.model import CaseStatus
 from swarm.ports import CrmRef, CustomerContext
@@ -38,7 +37,6 @@ _RETRYABLE_STATUSES = {408, 429}
 _ACCOUNT_ID = re.compile(r"001[0-9A-Za-z]{12}(?:[0-9A-Za-z]{3})?")
 _CASE_ID = re.compile(r"500[0-9A-Za-z]{12}(?:[0-9A-Za-z]{3})?")
 _OWN_MARKER_LINE = re.compile(r"\[caseswarm:[^\n]*\]")
-_SEPARATOR = "\n\n"
 
 
 @dataclass(frozen=True)
@@ -143,7 +141,7 @@ class SalesforceCRM:
     def add_note(self, record_id: str, *, marker: str, text: str) -> str:
         """Add `text` exactly (in numbered parts past the field's limit) unless a note with `marker` exists."""
         case_id = self._case_id(record_id)
-        parts = _note_parts(text, marker, self._note.limit)
+        parts = note_parts(text, marker, limit=self._note.limit, marker_line=lambda m: f"[caseswarm:{m}]")
         with _salesforce_errors(f"add a note to case {record_id}"):
             existing = self._own_note_ids(case_id, marker)
             ids = [existing.get(part.marker_line) or self._create_note(case_id, part.body) for part in parts]
@@ -277,63 +275,10 @@ def _error_details(content: Any) -> tuple[list[str], str]:
 
 
 def _retry_after(response: requests.Response) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or an HTTP date), if there is one."""
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - datetime.datetime.now(datetime.timezone.utc)).total_seconds())
+    return retry_after_seconds(response.headers.get("Retry-After"))
 
 
 # -- note text ---------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class _NotePart:
-    marker_line: str
-    body: str
-
-
-def _note_parts(text: str, marker: str, limit: int) -> list[_NotePart]:
-    """The note as one record if it fits, else numbered parts "(part i/n)", each with its own marker line."""
-    single = f"[caseswarm:{marker}]"
-    if len(text) + len(_SEPARATOR) + len(single) <= limit:
-        return [_NotePart(single, text + _SEPARATOR + single)]
-    count = 2
-    while True:
-        chunks = _chunks(text, limit - _part_overhead(marker, count))
-        if len(str(len(chunks))) <= len(str(count)):  # the numbers fit the room reserved for them
-            break
-        count = len(chunks)
-    total = len(chunks)
-    return [
-        _NotePart(line, f"(part {i}/{total})\n{chunk}{_SEPARATOR}{line}")
-        for i, chunk in enumerate(chunks, start=1)
-        for line in [f"[caseswarm:{marker} part {i}/{total}]"]
-    ]
-
-
-def _part_overhead(marker: str, count: int) -> int:
-    widest = f"{count}/{count}"
-    return len(f"(part {widest})\n") + len(_SEPARATOR) + len(f"[caseswarm:{marker} part {widest}]")
-
-
-def _chunks(text: str, size: int) -> list[str]:
-    """Split into pieces of at most `size`, at a line break in the second half of a piece when there is one."""
-    chunks = []
-    while len(text) > size:
-        cut = text.rfind("\n", size // 2, size) + 1 or size
-        chunks.append(text[:cut])
-        text = text[cut:]
-    chunks.append(text)
-    return chunks
-
-
 def _marker_line(body: str) -> str | None:
     last = body.rstrip().rsplit("\n", 1)[-1].strip()
     return last if _OWN_MARKER_LINE.fullmatch(last) else None

@@ -3,7 +3,6 @@ still opens, exactly once."""
 
 from __future__ import annotations
 
-import json
 
 import pytest
 from sqlalchemy import update

@@ -91,7 +91,6 @@ def test_every_sync_call_survives_faults_without_duplicates(database_url, slack_
     swarm = start_harness(database_url, slack_sandbox, jira=jira_sandbox, salesforce=salesforce_sandbox,
                           queue_url=f"sqlite:///{tmp_path / 'q.db'}", jira_timeout=1.0, salesforce_timeout=1.0)
     try:
-        jira_calls, sf_calls = ("issue", "add_comment", "transitions"), ("POST Case", "POST CaseComment", "PATCH Case")
         inject = {
             "429": lambda sandbox, m: sandbox.fail_next(m, 429, retry_after=1),
             "500": lambda sandbox, m: sandbox.fail_next(m, 500),
