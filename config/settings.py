@@ -50,6 +50,19 @@ class Settings(BaseSettings):
     salesforce_ca_bundle: str | None = Field(None, validation_alias=_env("SALESFORCE_CA_BUNDLE"))
     salesforce_timeout: float = Field(10.0, validation_alias=_env("SALESFORCE_TIMEOUT"))
 
+    teams_app_id: str | None = Field(None, validation_alias=_env("TEAMS_APP_ID"))
+    teams_app_password: SecretStr | None = Field(None, validation_alias=_env("TEAMS_APP_PASSWORD"))
+    teams_tenant_id: str | None = Field(None, validation_alias=_env("TEAMS_TENANT_ID"))
+    teams_swarm_team_id: str | None = Field(None, validation_alias=_env("TEAMS_SWARM_TEAM_ID"))
+    teams_channel_owner: str | None = Field(None, validation_alias=_env("TEAMS_CHANNEL_OWNER"))
+    graph_api_url: str = Field("https://graph.microsoft.com/v1.0", validation_alias=_env("GRAPH_API_URL"))
+    teams_bot_api_url: str = Field("https://smba.trafficmanager.net/teams", validation_alias=_env("TEAMS_BOT_API_URL"))
+    teams_login_url: str = Field("https://login.microsoftonline.com", validation_alias=_env("TEAMS_LOGIN_URL"))
+    teams_openid_url: str = Field("https://login.botframework.com/v1/.well-known/openidconfiguration",
+                                  validation_alias=_env("TEAMS_OPENID_URL"))
+    teams_timeout: float = Field(10.0, validation_alias=_env("TEAMS_TIMEOUT"))
+    teams_port: int = Field(3978, validation_alias=_env("SWARM_TEAMS_PORT"))
+
     @property
     def slack_enabled(self) -> bool:
         return self.slack_bot_token is not None and self.slack_signing_secret is not None

@@ -12,13 +12,15 @@ from tests.support.harness import start_harness
 
 # Real tokens in a developer's environment must never reach a test (bolt-python does the same).
 _ENV_PREFIXES = ("SLACK_", "SWARM_", "JIRA_", "SALESFORCE_", "TEAMS_", "GRAPH_")
+# The Teams SDK reads these on its own; a CLIENT_SECRET here would override our token provider.
+_ENV_NAMES = ("CLIENT_ID", "CLIENT_SECRET", "TENANT_ID", "SERVICE_URL", "CLOUD")
 
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch):
     keep = {"SWARM_TEST_DATABASE_URL"}
     for name in list(os.environ):
-        if name.startswith(_ENV_PREFIXES) and name not in keep:
+        if (name.startswith(_ENV_PREFIXES) or name in _ENV_NAMES) and name not in keep:
             monkeypatch.delenv(name)
     monkeypatch.chdir(os.environ.get("PYTEST_TMPDIR_CHDIR", os.getcwd()))
 

@@ -100,8 +100,10 @@ class SlackChat:
 
     def _invite_batch(self, channel_id: str, batch: list[str]) -> list[InviteOutcome]:
         try:
-            self.client.conversations_invite(channel=channel_id, users=",".join(batch), force=True)
-            return [InviteOutcome(u, "invited") for u in batch]
+            response = self.client.conversations_invite(channel=channel_id, users=",".join(batch), force=True)
+            # With force=true Slack invites whom it can and lists the people it skipped beside ok:true.
+            skipped = {e.get("user"): e.get("error") for e in response.get("errors") or []}
+            return [_outcome(u, skipped.get(u)) for u in batch]
         except SlackApiError as exc:
             per_user = _per_user_errors(exc, batch)
             if per_user is None:

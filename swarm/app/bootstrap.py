@@ -43,7 +43,7 @@ def build(settings: Settings, *, config: SwarmConfig | None = None, migrate: boo
     if migrate:
         upgrade(engine)
     store = Store(engine)
-    chats = _chats(settings)
+    chats = _chats(settings, config)
     services = WorkflowServices(store=store, chats=chats, config=config, clock=clock,
                                 ticketing=build_ticketing(settings, config), crm=build_crm(settings, config))
     policy = RetryPolicy(settings.max_attempts, settings.retry_base_seconds, settings.retry_max_seconds)
@@ -56,8 +56,15 @@ def build(settings: Settings, *, config: SwarmConfig | None = None, migrate: boo
                      ticketing=services.ticketing, crm=services.crm)
 
 
-def _chats(settings: Settings) -> dict[str, ChatPlatform]:
+def _chats(settings: Settings, config: SwarmConfig) -> dict[str, ChatPlatform]:
     chats: dict[str, ChatPlatform] = {}
+    from integrations.teams.settings import TeamsSettings
+
+    teams = TeamsSettings.from_settings(settings)
+    if teams is not None:  # the Teams SDK is heavy to import: only when Teams is configured
+        from integrations.teams.chat import TeamsChat
+
+        chats["teams"] = TeamsChat(teams, departments={d: x.name for d, x in config.departments.items()})
     if settings.slack_bot_token is not None:
         from integrations.slack.chat import SlackChat, make_web_client
 

@@ -22,6 +22,7 @@ def serve(args: argparse.Namespace) -> int:
     consumer = container.queue.start_consumer(workers=container.settings.workers)
     server = make_server(args.host, args.port, create_app(container), threaded=True)
     print(f"CaseSwarm listening on http://{args.host}:{server.server_port}  (Slack: POST /slack/events, health: GET /healthz)")
+    teams_server = _start_teams(container, args.host)
     print(f"database: {container.settings.database_url}  queue: {container.settings.queue_url}  workers: {container.settings.workers}")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -33,8 +34,22 @@ def serve(args: argparse.Namespace) -> int:
         pass
     finally:
         server.shutdown()
+        if teams_server is not None:
+            teams_server.stop()
         consumer.stop(graceful=True)
     return 0
+
+
+def _start_teams(container, host: str):
+    """The Teams bot (the Teams SDK's ASGI app) on its own port beside the Flask app, when Teams is configured."""
+    if "teams" not in container.chats:
+        return None
+    from integrations.teams.bot import build_teams_asgi_app
+    from integrations.teams.server import TeamsServer
+
+    teams_server = TeamsServer(build_teams_asgi_app(container), host=host, port=container.settings.teams_port)
+    print(f"Teams: POST {teams_server.start()}/api/messages")
+    return teams_server
 
 
 def worker(args: argparse.Namespace) -> int:

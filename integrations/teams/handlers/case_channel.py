@@ -1,0 +1,92 @@
+"""Actions inside a case channel, shared by the summary card's buttons and "@CaseSwarm <command>" messages.
+
+Each returns the text to show the person who asked; what the whole channel sees comes from the workflows.
+"""
+
+from __future__ import annotations
+
+import re
+
+from integrations.teams.handlers.people import Actor, person
+from swarm.errors import InvalidInput, NotFound
+from swarm.model import CaseSummary
+from swarm.store.queries import load_case_summary
+from swarm.usecases.common import case_in_channel, format_duration
+from swarm.usecases.decide import record_decision
+from swarm.usecases.lifecycle import reopen_case, resolve_case
+from swarm.usecases.membership import add_department, add_person
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+BUSY = "Microsoft Teams is busy right now and nothing was changed; please try again in a moment."
+
+
+def decide(container, *, channel_id: str, who: Actor, text: str | None, dedupe_key: str, link: str | None = None) -> str:
+    result = record_decision(container.store, channel_id=channel_id, text=text, author_id=who.user_id,
+                             author_name=who.name, department=who.department, dedupe_key=dedupe_key, link=link)
+    return f"Decision recorded on {result.case_key}." if result.created else f"That decision is already recorded on {result.case_key}."
+
+
+def resolve(container, *, channel_id: str, who: Actor, summary: str | None) -> str:
+    archive_after = container.config.channel.archive_after
+    result = resolve_case(container.store, channel_id=channel_id, summary=summary, actor_id=who.user_id,
+                          actor_name=who.name, archive_after=archive_after)
+    if not result.created:
+        return f"{result.case_key} is already resolved."
+    later = f" The channel will be archived in {format_duration(archive_after.total_seconds())}." if archive_after else ""
+    return f"{result.case_key} resolved after {result.time_to_resolve}.{later}"
+
+
+def reopen(container, *, channel_id: str, who: Actor, reason: str = "") -> str:
+    key = reopen_case(container.store, channel_id=channel_id, actor_id=who.user_id, actor_name=who.name, reason=reason)
+    return f"{key} reopened."
+
+
+def add(container, *, channel_id: str, who: Actor, target: str, request_key: str) -> str:
+    """A department id (`billing`), a person's AAD id (the card's people picker) or their email."""
+    target = (target or "").strip()
+    known = {d: dept.name for d, dept in container.config.departments.items()}
+    if not target:
+        raise InvalidInput({"department": f"Name a department ({', '.join(known)}) or a person's email"})
+    if target.lower() in known:
+        key = add_department(container.store, channel_id=channel_id, department=target, known=known,
+                             actor_name=who.name, request_key=request_key)
+        return f"Bringing in {known[target.lower()]} on {key}."
+    return _add_person(container, channel_id=channel_id, who=who, target=target, known=known)
+
+
+def _add_person(container, *, channel_id: str, who: Actor, target: str, known: dict[str, str]) -> str:
+    user = container.chats["teams"].directory.user(target)
+    if user is None:
+        what = "No one in the directory has the email" if EMAIL.match(target) else "Not a department or a person:"
+        raise InvalidInput({"department": f"{what} '{target}' (departments: {', '.join(known)})"})
+    added = person(container, user.id)
+    key, new = add_person(container.store, channel_id=channel_id, user_id=added.user_id, name=added.name,
+                          department=added.department, actor_name=who.name)
+    return f"Adding {added.name} to {key}." if new else f"{added.name} is already in {key}."
+
+
+def status(container, *, channel_id: str) -> str:
+    with container.store.read() as session:
+        summary = load_case_summary(session, case_in_channel(session, channel_id).id)
+    return status_text(summary)
+
+
+def status_text(case: CaseSummary) -> str:
+    engaged = (f"engaged after {format_duration((case.engaged_at - case.created_at).total_seconds())}"
+               if case.engaged_at else "no expert has written yet")
+    people = ", ".join(f"{p.name} ({p.department or p.role})" for p in case.participants)
+    lines = [f"**{case.key}** · {case.title} — **{case.status.value}**, {case.severity.value}, customer {case.customer}",
+             f"People: {people}", f"Decisions: {len(case.decisions)} · {engaged}"]
+    if case.resolution:
+        lines.append(f"Resolution: {case.resolution}")
+    lines += [f"⚠️ {note}" for note in case.sync_notes]
+    return "\n\n".join(lines)
+
+
+def user_error(exc: Exception) -> str:
+    """The reply for an error a person can fix; anything else is a bug and propagates."""
+    if isinstance(exc, InvalidInput):
+        return " ".join(exc.fields.values())
+    if isinstance(exc, NotFound):
+        return str(exc)
+    raise exc

@@ -1,0 +1,157 @@
+"""Run the real app (composition root, Teams SDK bot on uvicorn) on 127.0.0.1 against the Teams sandbox.
+
+bootstrap.build() does not wire Teams yet, so the harness adds the TeamsChat to container.chats["teams"] the way
+bootstrap should (see TeamsSettings.from_settings): the workflows share that dict, so they see it too.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import pytest
+import requests
+from sqlalchemy import select, update
+
+from config.settings import load_settings
+from integrations.teams.bot import build_teams_asgi_app
+from integrations.teams.chat import TeamsChat
+from integrations.teams.sandbox import FRONTLINE, TeamsDriver, TeamsSandbox
+from integrations.teams.sandbox.driver import dialog_card, submitted_data
+from integrations.teams.server import TeamsServer
+from swarm.app.bootstrap import Container, build
+from swarm.model import CaseSummary
+from swarm.store.queries import case_by_key, load_case_summary, timeline
+from swarm.store.tables import CaseRow, WorkflowRow, utcnow
+
+AGENT = TeamsSandbox.user_id(FRONTLINE[0])  # Maya Chen, frontline agent
+
+
+@dataclass
+class TeamsHarness:
+    container: Container
+    sandbox: TeamsSandbox
+    driver: TeamsDriver
+    server: TeamsServer
+
+    @property
+    def chat(self) -> TeamsChat:
+        return self.container.chats["teams"]
+
+    @property
+    def support_channel(self) -> str:
+        return self.sandbox.demo.support_channel_id
+
+    # -- acting like a person on Teams ----------------------------------------------------------------------
+    def customer_message(self, text: str, *, user: str = AGENT, conversation: str | None = None) -> str:
+        return self.sandbox.post_as_user(conversation or self.support_channel, user, text)
+
+    def open_escalation_form(self, message_id: str, *, user: str = AGENT, conversation: str | None = None) -> requests.Response:
+        response = self.driver.open_message_action(user_id=user, conversation_id=conversation or self.support_channel,
+                                                   message_id=message_id)
+        assert response.status_code == 200, response.text
+        return response
+
+    def submit_form(self, message_id: str, card: dict, *, user: str = AGENT, conversation: str | None = None,
+                    **values) -> requests.Response:
+        return self.driver.submit_message_action(user_id=user, conversation_id=conversation or self.support_channel,
+                                                 message_id=message_id, data=submitted_data(card, values))
+
+    def escalate(self, text: str, *, customer: str = "Acme Corp", category: str = "billing", severity: str = "sev2",
+                 user: str = AGENT, **values) -> tuple[str, dict]:
+        """Post a message, pick "Escalate to swarm", fill in the form, submit: (message id, the invoke answer)."""
+        message_id = self.customer_message(text, user=user)
+        card = dialog_card(self.open_escalation_form(message_id, user=user))
+        response = self.submit_form(message_id, card, user=user, customer=customer, category=category,
+                                    severity=severity, **values)
+        assert response.status_code == 200, response.text
+        return message_id, response.json()
+
+    def click(self, verb: str, *, user: str = AGENT, case_key: str = "CS-1", **inputs) -> requests.Response:
+        """Click an Action.Execute button on the case's summary card (typing `inputs` into its form first)."""
+        case = self.case(case_key)
+        return self.driver.execute_card_action(user_id=user, channel_id=case.channel_id, message_id=self.summary_id(case_key),
+                                               verb=verb, data={"case": case.key}, inputs=inputs)
+
+    # -- looking at the result ------------------------------------------------------------------------------
+    def drain(self, until: Callable[[], bool] | None = None, timeout: float = 15.0) -> None:
+        """Run due workflows until `until()` holds (or nothing is left to do, when no condition is given)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.container.runner.run_due()
+            if (until is not None and until()) or (until is None and not self.pending()):
+                return
+            time.sleep(0.05)
+        raise AssertionError("workflows did not finish in time: " + repr(self.workflows()))
+
+    def fast_forward(self, kind: str) -> None:
+        """Make waiting workflows of `kind` due now (the configured delay, or a Retry-After, has passed)."""
+        with self.container.store.transaction() as tx:
+            tx.session.execute(update(WorkflowRow).where(WorkflowRow.kind == kind, WorkflowRow.status == "pending")
+                               .values(next_run_at=utcnow()))
+
+    def pending(self) -> list[tuple[int, str, str]]:
+        with self.container.store.read() as session:
+            rows = session.execute(select(WorkflowRow.id, WorkflowRow.kind, WorkflowRow.status)
+                                   .where(WorkflowRow.status.in_(("pending", "running"))))
+            return [tuple(r) for r in rows]
+
+    def workflows(self) -> list[tuple[str, str, str | None]]:
+        with self.container.store.read() as session:
+            return [(w.kind, w.status, w.last_error) for w in session.scalars(select(WorkflowRow).order_by(WorkflowRow.id))]
+
+    def case(self, key: str = "CS-1") -> CaseSummary:
+        with self.container.store.read() as session:
+            return load_case_summary(session, case_by_key(session, key).id)
+
+    def case_count(self) -> int:
+        with self.container.store.read() as session:
+            return len(session.scalars(select(CaseRow.id)).all())
+
+    def timeline(self, key: str = "CS-1") -> list[str]:
+        with self.container.store.read() as session:
+            return [f"{e.kind}: {e.text}" for e in timeline(session, case_by_key(session, key).id)]
+
+    def summary_id(self, key: str = "CS-1") -> str:
+        with self.container.store.read() as session:
+            return case_by_key(session, key).summary_message_id
+
+    def summary_card(self, key: str = "CS-1") -> dict:
+        case = self.case(key)
+        return self.sandbox.message(case.channel_id, self.summary_id(key))["attachments"][0]["content"]
+
+    def close(self) -> None:
+        self.server.stop()
+        self.driver.close()
+        self.chat.bridge.close()
+
+
+def start_teams_harness(database_url: str, sandbox: TeamsSandbox, *, config=None, teams_timeout: float = 2.0,
+                        **settings) -> TeamsHarness:
+    values = dict(database_url=database_url, queue_immediate=True, retry_base_seconds=0.05, retry_max_seconds=0.5)
+    values.update(settings)
+    container = build(load_settings(**values), config=config)
+    departments = {d: dept.name for d, dept in container.config.departments.items()}
+    container.chats["teams"] = TeamsChat(sandbox.teams_settings(timeout=teams_timeout), departments=departments)
+    server = TeamsServer(build_teams_asgi_app(container))
+    url = server.start()
+    return TeamsHarness(container, sandbox, TeamsDriver(sandbox, url + "/api/messages"), server)
+
+
+# -- pytest fixtures (import them into a test module to use them) ---------------------------------------------
+
+@pytest.fixture
+def teams_sandbox():
+    sandbox = TeamsSandbox()
+    sandbox.seed_demo_tenant()
+    sandbox.start()
+    yield sandbox
+    sandbox.stop()
+
+
+@pytest.fixture
+def teams_swarm(database_url, teams_sandbox, tmp_path):
+    harness = start_teams_harness(database_url, teams_sandbox, queue_url=f"sqlite:///{tmp_path / 'queue.db'}")
+    yield harness
+    harness.close()
