@@ -45,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="play a real escalation end to end against the sandbox workspace")
     demo.add_argument("--keep", action="store_true", help="keep the demo database and print its path")
+    demo.add_argument("--platform", choices=("slack", "teams"), default="slack", help="which chat platform to play")
     demo.set_defaults(handler=commands.demo)
 
     cases = sub.add_parser("cases", help="list cases with status and timings")

@@ -64,6 +64,10 @@ def worker(args: argparse.Namespace) -> int:
 
 
 def demo(args: argparse.Namespace) -> int:
+    if args.platform == "teams":
+        from swarm.app.demo_teams import run_teams_demo
+
+        return run_teams_demo(keep=args.keep)
     from swarm.app.demo import run_demo
 
     return run_demo(keep=args.keep)
