@@ -83,6 +83,7 @@ class CaseSummary:
     resolution: str | None = None
     sync_notes: tuple[str, ...] = field(default_factory=tuple)
     customer_context: dict | None = None  # from the CRM: account_name, tier, open_cases, system
+    history: object | None = None  # swarm.customer_history.CustomerHistory: our earlier cases for this customer
 
 
 @dataclass(frozen=True)

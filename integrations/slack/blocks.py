@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from swarm import summary_text
 from swarm.model import CaseStatus, CaseSummary
 from swarm.ports import ChatMessage, Notice, ResolutionCard, SummaryCard
 from swarm.usecases.common import format_duration
@@ -42,6 +43,8 @@ def summary(case: CaseSummary, chat) -> Rendered:
         _section(f"*Description*\n{case.description}"),
         _section("*Who is here and why*\n" + _people(case, chat)),
     ]
+    if summary_text.history_lines(case):
+        blocks.append(_section(_history(case)))
     if case.ticket_key or case.crm_record:
         blocks.append(_section(_links(case)))
     if case.decisions:
@@ -98,14 +101,15 @@ def _people(case: CaseSummary, chat) -> str:
 
 
 def _customer(case: CaseSummary) -> str:
-    """The customer card: who they are to the CRM (tier, open cases), when it knows them."""
-    context = case.customer_context
-    if not context:
-        return case.customer
-    tier = f" · {context['tier']}" if context.get("tier") else ""
-    open_cases = context.get("open_cases") or 0
-    system = str(context.get("system") or "the CRM").title()
-    return f"{context['account_name']}{tier}\n{open_cases} open case{'s' if open_cases != 1 else ''} in {system}"
+    return "\n".join(summary_text.customer_card(case))
+
+
+def _history(case: CaseSummary) -> str:
+    """Earlier cases of this customer, so the swarm starts from what the company already knows."""
+    callout = summary_text.history_callout(case)
+    heading, *cases = summary_text.history_lines(case)
+    top = f":rotating_light: *{callout}*\n" if callout else ""
+    return top + f"*{heading}*\n" + "\n".join(f"• {line}" for line in cases)
 
 
 def _links(case: CaseSummary) -> str:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from integrations.teams.markup import Mention, paragraphs, to_teams
+from swarm import summary_text
 from swarm.model import CaseStatus, CaseSummary
 from swarm.ports import ChatMessage, Notice, ResolutionCard, SummaryCard
 from swarm.usecases.common import format_duration
@@ -64,13 +65,18 @@ def summary_card(case: CaseSummary, departments: dict[str, str]) -> dict:
     body = [
         _text(_headline(case), size="Large", weight="Bolder"),
         {"type": "FactSet", "facts": [
-            _fact("Customer", case.customer), _fact("Category", case.category), _fact("Severity", case.severity.label),
+            _fact("Customer", " · ".join(summary_text.customer_card(case))), _fact("Category", case.category),
+            _fact("Severity", case.severity.label),
             _fact("Status", _status(case)), _fact("SLA", _sla(case)),
             _fact("Source", f"[original message]({case.source_link})" if case.source_link else "—"),
         ]},
         _text("**Description**"), _text(paragraphs(case.description)),
         _text("**Who is here and why**"), _text(_people(case)),
     ]
+    if callout := summary_text.history_callout(case):
+        body.append(_text(f"🚨 **{callout}**", color="Attention"))
+    if history := summary_text.history_lines(case):
+        body.append(_text(f"**{history[0]}**\n\n" + "\n\n".join(f"- {line}" for line in history[1:])))
     if case.ticket_key or case.crm_record:
         body.append(_text(_links(case)))
     if case.decisions:

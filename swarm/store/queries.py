@@ -7,6 +7,7 @@ import re
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from swarm.customer_history import customer_history
 from swarm.errors import NotFound
 from swarm.model import CaseStatus, CaseSummary, DecisionView, ParticipantView, Severity
 from swarm.store.tables import CaseRow, ParticipantRow, TimelineRow, WorkflowRow
@@ -80,6 +81,7 @@ def case_summary(session: Session, row: CaseRow) -> CaseSummary:
         ticket_url=row.ticket_url,
         crm_record=row.crm_record_number,
         customer_context=row.customer_context,
+        history=customer_history(session, customer=row.customer, before_case_id=row.id, at=row.created_at),
         participants=participants,
         decisions=decisions,
         sla_engage_due=row.sla_engage_due,

@@ -99,3 +99,17 @@ def test_the_ack_returns_before_the_swarm_opens_when_workers_run_in_the_backgrou
     finally:
         consumer.stop(graceful=True)
         swarm.close()
+
+
+def test_a_second_escalation_for_the_same_customer_shows_history_and_the_callout(swarm):
+    open_case(swarm)
+    swarm.command("resolve Released the held pallets", channel=swarm.case().channel_id)
+    swarm.drain()
+    swarm.escalate("Initech again: order 5531 missing\nSame warehouse.", customer="Initech", category="operations")
+    swarm.drain()
+    second = swarm.case("CS-2")
+    pinned = json.dumps(next(m for m in swarm.sandbox.messages(second.channel_id)
+                             if m["ts"] in swarm.sandbox.pins(second.channel_id))["blocks"])
+    assert "2nd escalation in 30 days for this customer" in pinned
+    assert "Customer history: 1 earlier case, 0 open" in pinned
+    assert "CS-1 (resolved" in pinned and "Released the held pallets" in pinned

@@ -1,0 +1,38 @@
+"""Platform-neutral wording of the customer card, shared by the Slack and Teams renderings of the summary."""
+
+from __future__ import annotations
+
+from swarm.model import CaseSummary
+
+
+def customer_card(case: CaseSummary) -> list[str]:
+    """'Acme Corp · Gold', '2 open cases in Salesforce' — or just the name the agent typed."""
+    context = case.customer_context
+    if not context:
+        return [case.customer]
+    tier = f" · {context['tier']}" if context.get("tier") else ""
+    open_cases = context.get("open_cases") or 0
+    system = str(context.get("system") or "the CRM").title()
+    return [f"{context['account_name']}{tier}", f"{open_cases} open case{'s' if open_cases != 1 else ''} in {system}"]
+
+
+def history_callout(case: CaseSummary) -> str | None:
+    """'2nd escalation in 30 days for this customer', when it is one."""
+    history = case.history
+    if history is None or not history.repeat_callout:
+        return None
+    return f"{history.repeat_callout} for this customer"
+
+
+def history_lines(case: CaseSummary) -> list[str]:
+    """A heading line, then the most recent earlier cases: empty when the customer has none."""
+    history = case.history
+    if history is None or not history.prior_cases:
+        return []
+    last = f", last contact {history.last_contact:%Y-%m-%d}" if history.last_contact else ""
+    plural = "s" if history.prior_cases != 1 else ""
+    lines = [f"Customer history: {history.prior_cases} earlier case{plural}, {history.open_cases} open{last}"]
+    for prior in history.recent:
+        ended = f" — {prior.resolution[:100]}" if prior.resolution else ""
+        lines.append(f"{prior.key} ({prior.status}, {prior.created_at:%Y-%m-%d}) {prior.title[:80]}{ended}")
+    return lines
