@@ -7,6 +7,9 @@ import logging
 
 def test_no_configured_secret_appears_in_any_log_line(synced_swarm, caplog):
     caplog.set_level(logging.DEBUG)  # slack_sdk logs whole requests at DEBUG: its redaction must hold too
+    for name, logger in list(logging.root.manager.loggerDict.items()):
+        if isinstance(logger, logging.Logger) and logger.level:  # e.g. quietened by an earlier `swarm` command
+            caplog.set_level(logging.DEBUG, logger=name)
     settings = synced_swarm.container.settings
     secrets = {settings.slack_bot_token.get_secret_value(), settings.slack_signing_secret.get_secret_value(),
                settings.jira_api_token.get_secret_value(), settings.jira_webhook_secret.get_secret_value(),

@@ -134,7 +134,7 @@ def start_teams_harness(database_url: str, sandbox: TeamsSandbox, *, config=None
     container = build(load_settings(**values), config=config)
     departments = {d: dept.name for d, dept in container.config.departments.items()}
     container.chats["teams"] = TeamsChat(sandbox.teams_settings(timeout=teams_timeout), departments=departments)
-    server = TeamsServer(build_teams_asgi_app(container))
+    server = TeamsServer(build_teams_asgi_app(container), port=0)  # tests run side by side: any free port
     url = server.start()
     return TeamsHarness(container, sandbox, TeamsDriver(sandbox, url + "/api/messages"), server)
 
