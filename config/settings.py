@@ -29,6 +29,15 @@ class Settings(BaseSettings):
     retry_max_seconds: float = Field(300.0, validation_alias=_env("SWARM_RETRY_MAX_SECONDS"))
     public_url: str = Field("http://127.0.0.1:3000", validation_alias=_env("SWARM_PUBLIC_URL"))
 
+    secret_key: SecretStr | None = Field(None, validation_alias=_env("SWARM_SECRET_KEY"))  # signs dashboard sessions
+    dashboard_token: SecretStr | None = Field(None, validation_alias=_env("SWARM_DASHBOARD_TOKEN"))
+    dashboard_managers: str = Field("", validation_alias=_env("SWARM_DASHBOARD_MANAGERS"))  # comma-separated emails
+    oidc_client_id: str | None = Field(None, validation_alias=_env("SWARM_OIDC_CLIENT_ID"))
+    oidc_client_secret: SecretStr | None = Field(None, validation_alias=_env("SWARM_OIDC_CLIENT_SECRET"))
+    oidc_team_id: str | None = Field(None, validation_alias=_env("SWARM_OIDC_TEAM_ID"))
+    oidc_authorize_url: str | None = Field(None, validation_alias=_env("SWARM_OIDC_AUTHORIZE_URL"))
+    metrics_token: SecretStr | None = Field(None, validation_alias=_env("SWARM_METRICS_TOKEN"))
+
     slack_bot_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"))
     slack_signing_secret: SecretStr | None = Field(None, validation_alias=_env("SLACK_SIGNING_SECRET"))
     slack_api_url: str = Field("https://slack.com/api/", validation_alias=_env("SLACK_API_URL"))

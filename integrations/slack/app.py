@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from slack_bolt import App
 
 from integrations.slack.chat import SlackChat
-from integrations.slack.listeners import case_buttons, commands, escalation, events
+from integrations.slack.listeners import app_home, case_buttons, commands, escalation, events
 from integrations.slack.listeners.people import SlackPeople
 from swarm.store.db import Store
 
@@ -20,6 +20,7 @@ class SlackDeps:
     config: object
     chat: SlackChat
     people: SlackPeople
+    settings: object  # for links back to the app (the dashboard)
 
 
 def build_bolt_app(container) -> App:
@@ -33,7 +34,7 @@ def build_bolt_app(container) -> App:
         process_before_response=True,
         token_verification_enabled=False,
     )
-    deps = SlackDeps(container.store, container.config, chat, SlackPeople(container.config, chat.client))
-    for module in (escalation, commands, case_buttons, events):
+    deps = SlackDeps(container.store, container.config, chat, SlackPeople(container.config, chat.client), container.settings)
+    for module in (escalation, commands, case_buttons, events, app_home):
         module.register(app, deps)
     return app

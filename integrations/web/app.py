@@ -16,6 +16,10 @@ def create_app(container) -> Flask:
 
         webhook.register(app, container)
 
+    from integrations.web.dashboard import register_dashboard
+
+    register_dashboard(app, container)
+
     @app.get("/healthz")
     def healthz():
         with container.store.engine.connect() as conn:

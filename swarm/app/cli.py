@@ -48,6 +48,12 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--platform", choices=("slack", "teams"), default="slack", help="which chat platform to play")
     demo.set_defaults(handler=commands.demo)
 
+    seed = sub.add_parser("seed", help="write realistic case history (demo data for the dashboard)")
+    seed.add_argument("--cases", type=int, default=2000)
+    seed.add_argument("--weeks", type=int, default=12)
+    seed.add_argument("--rng-seed", type=int, default=7, dest="rng_seed")
+    seed.set_defaults(handler=commands.seed)
+
     cases = sub.add_parser("cases", help="list cases with status and timings")
     cases.add_argument("--limit", type=int, default=50)
     cases.set_defaults(handler=commands.cases)

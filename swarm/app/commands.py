@@ -23,7 +23,11 @@ def serve(args: argparse.Namespace) -> int:
     server = make_server(args.host, args.port, create_app(container), threaded=True)
     print(f"CaseSwarm listening on http://{args.host}:{server.server_port}  (Slack: POST /slack/events, health: GET /healthz)")
     teams_server = _start_teams(container, args.host)
-    print(f"database: {container.settings.database_url}  queue: {container.settings.queue_url}  workers: {container.settings.workers}")
+    print(f"database: {_safe_url(container.settings.database_url)}  queue: {_safe_url(container.settings.queue_url)}  "
+          f"workers: {container.settings.workers}")
+    from integrations.web.dashboard import dashboard_login_token
+
+    print(f"dashboard: {container.settings.public_url}/dashboard  sign-in token: {dashboard_login_token(container)}")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -50,6 +54,28 @@ def _start_teams(container, host: str):
     teams_server = TeamsServer(build_teams_asgi_app(container), host=host, port=container.settings.teams_port)
     print(f"Teams: POST {teams_server.start()}/api/messages")
     return teams_server
+
+
+def seed(args: argparse.Namespace) -> int:
+    from swarm.seed import seed_history
+
+    container = _container()
+    report = seed_history(container.store, container.config, cases=args.cases, now=datetime.now(timezone.utc),
+                          rng_seed=args.rng_seed, weeks=args.weeks)
+    print(f"seeded {report.cases} cases over {args.weeks} weeks: {report.resolved} resolved, {report.open} open, "
+          f"{report.decisions} decisions  (see {container.settings.public_url}/dashboard)")
+    return 0
+
+
+def _safe_url(url: str) -> str:
+    """A database or queue URL without its password, for printing."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not an SQLAlchemy URL (redis://): strip credentials by hand
+        scheme, sep, rest = url.partition("://")
+        return f"{scheme}{sep}{rest.rpartition('@')[2]}" if sep else url
 
 
 def worker(args: argparse.Namespace) -> int:
