@@ -84,6 +84,7 @@ class CaseSummary:
     sync_notes: tuple[str, ...] = field(default_factory=tuple)
     customer_context: dict | None = None  # from the CRM: account_name, tier, open_cases, system
     history: object | None = None  # swarm.customer_history.CustomerHistory: our earlier cases for this customer
+    linked_customers: tuple[str, ...] = ()  # other customers whose escalations joined this swarm
 
 
 @dataclass(frozen=True)

@@ -36,3 +36,12 @@ def history_lines(case: CaseSummary) -> list[str]:
         ended = f" — {prior.resolution[:100]}" if prior.resolution else ""
         lines.append(f"{prior.key} ({prior.status}, {prior.created_at:%Y-%m-%d}) {prior.title[:80]}{ended}")
     return lines
+
+
+def linked_line(case: CaseSummary) -> str | None:
+    """'Also reported for: Globex, Initech (2 linked escalations)', when other customers joined this swarm."""
+    if not case.linked_customers:
+        return None
+    names = ", ".join(dict.fromkeys(case.linked_customers))
+    n = len(case.linked_customers)
+    return f"Also reported for: {names} ({n} linked escalation{'s' if n != 1 else ''})"

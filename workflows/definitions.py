@@ -1,6 +1,7 @@
 """Which steps each kind of workflow runs: routing as data."""
 
 from workflows.case_updates import ADD_DEPARTMENT, ANNOUNCE, ARCHIVE, INVITE, REFRESH_SUMMARY, REOPEN, RESOLVE
+from workflows.notify_source import NOTIFY_SOURCE
 from workflows.open_swarm import OPEN_SWARM
 from workflows.sync import (LINK_CRM_RECORD, LINK_CUSTOMER, LINK_TICKET, SYNC_DECISION_CRM, SYNC_DECISION_TICKET,
                             SYNC_STATUS_CRM, SYNC_STATUS_TICKET)
@@ -14,6 +15,7 @@ WORKFLOWS = {
     "resolve": RESOLVE,
     "archive": ARCHIVE,
     "reopen": REOPEN,
+    "notify_source": NOTIFY_SOURCE,
     "link_ticket": LINK_TICKET,
     "link_customer": LINK_CUSTOMER,
     "link_crm_record": LINK_CRM_RECORD,

@@ -43,6 +43,8 @@ def summary(case: CaseSummary, chat) -> Rendered:
         _section(f"*Description*\n{case.description}"),
         _section("*Who is here and why*\n" + _people(case, chat)),
     ]
+    if linked := summary_text.linked_line(case):
+        blocks.append(_section(f":link: {linked}"))
     if summary_text.history_lines(case):
         blocks.append(_section(_history(case)))
     if case.ticket_key or case.crm_record:

@@ -14,9 +14,11 @@ ADD_DEPARTMENT_MODAL = "add_department_modal"
 
 
 def escalation_modal(*, categories: dict[str, str], title: str = "", description: str = "", source_link: str = "",
-                     metadata: dict | None = None) -> dict:
-    """The escalation form, prefilled from the message when there is one."""
-    return _modal(ESCALATION_MODAL, "Escalate to swarm", "Open swarm", metadata or {}, [
+                     metadata: dict | None = None, similar: list | None = None) -> dict:
+    """The escalation form, prefilled from the message when there is one; open swarms that look like the same
+    problem are offered first, so the front line can join one instead of opening another."""
+    join = [_join_choice(similar)] if similar else []
+    return _modal(ESCALATION_MODAL, "Escalate to swarm", "Submit", metadata or {}, join + [
         _text_input("title", "Title", initial=title, max_length=TITLE_MAX, placeholder="What is going wrong, in one line"),
         _text_input("customer", "Customer", placeholder="Account name or id, e.g. Acme Corp", max_length=200),
         _select("category", "Category", categories),
@@ -26,6 +28,14 @@ def escalation_modal(*, categories: dict[str, str], title: str = "", description
         _text_input("ticket", "Existing Jira issue", optional=True, placeholder="e.g. SUP-123 (leave empty to create one)", max_length=40),
         _text_input("crm_case", "Existing Salesforce case", optional=True, placeholder="Case number or id, e.g. 00001001", max_length=40),
     ])
+
+
+def _join_choice(similar: list) -> dict:
+    options = [{"text": _plain("No: open a new swarm"), "value": "new"}] + [
+        {"text": _plain(f"Join {s.key}: {s.title}"[:75]), "value": s.key,
+         "description": _plain(f"{s.category} · shares: {', '.join(s.shared_words[:6])}"[:75])} for s in similar]
+    return {"type": "input", "block_id": "join", "label": _plain("Already being worked on? These open swarms look alike"),
+            "element": {"type": "radio_buttons", "action_id": "join", "options": options, "initial_option": options[0]}}
 
 
 def decision_modal(case_key: str, channel_id: str) -> dict:

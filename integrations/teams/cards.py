@@ -73,6 +73,8 @@ def summary_card(case: CaseSummary, departments: dict[str, str]) -> dict:
         _text("**Description**"), _text(paragraphs(case.description)),
         _text("**Who is here and why**"), _text(_people(case)),
     ]
+    if linked := summary_text.linked_line(case):
+        body.append(_text(f"🔗 {linked}"))
     if callout := summary_text.history_callout(case):
         body.append(_text(f"🚨 **{callout}**", color="Attention"))
     if history := summary_text.history_lines(case):

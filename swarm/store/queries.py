@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 from swarm.customer_history import customer_history
 from swarm.errors import NotFound
 from swarm.model import CaseStatus, CaseSummary, DecisionView, ParticipantView, Severity
-from swarm.store.tables import CaseRow, ParticipantRow, TimelineRow, WorkflowRow
+from swarm.store.tables import CaseRow, LinkedReportRow, ParticipantRow, TimelineRow, WorkflowRow
 
 CASE_KEY = re.compile(r"^\s*CS-(\d+)\s*$", re.IGNORECASE)
 
@@ -82,6 +82,8 @@ def case_summary(session: Session, row: CaseRow) -> CaseSummary:
         crm_record=row.crm_record_number,
         customer_context=row.customer_context,
         history=customer_history(session, customer=row.customer, before_case_id=row.id, at=row.created_at),
+        linked_customers=tuple(session.scalars(select(LinkedReportRow.customer).where(LinkedReportRow.case_id == row.id)
+                                               .order_by(LinkedReportRow.id))),
         participants=participants,
         decisions=decisions,
         sla_engage_due=row.sla_engage_due,

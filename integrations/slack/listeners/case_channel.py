@@ -13,6 +13,7 @@ from swarm.model import CaseSummary
 from swarm.store.queries import load_case_summary
 from swarm.usecases.common import case_in_channel, format_duration
 from swarm.usecases.decide import record_decision
+from swarm.usecases.known_issue import post_status_update
 from swarm.usecases.lifecycle import reopen_case, resolve_case
 from swarm.usecases.membership import add_department, add_person
 from swarm.usecases.sync import link_record
@@ -70,6 +71,11 @@ def add(deps, *, channel_id: str, who: Actor, target: str, request_key: str) -> 
     key = add_department(deps.store, channel_id=channel_id, department=target, known=known, actor_name=who.name,
                          request_key=request_key)
     return f"Bringing in {known[target.lower()]} on {key}."
+
+
+def status_update(deps, *, channel_id: str, who: Actor, text: str, dedupe_key: str) -> str:
+    key, threads = post_status_update(deps.store, channel_id=channel_id, text=text, author=who.name, dedupe_key=dedupe_key)
+    return f"Update sent to {threads} source thread{'s' if threads != 1 else ''} of {key}."
 
 
 def link(deps, *, channel_id: str, target: str) -> str:

@@ -13,12 +13,13 @@ HELP = """*CaseSwarm* — `/swarm` subcommands:
 • `/swarm decide <text>` — record a decision (in a case channel)
 • `/swarm add <department>` or `/swarm add @person` — bring in more people
 • `/swarm link jira SUP-12` / `/swarm link salesforce 00001001` — link an existing ticket or CRM case
+• `/swarm update <text>` — tell every source thread that reported this problem (known issue, ETA …)
 • `/swarm status` — where the case stands
 • `/swarm resolve <summary>` — resolve the case (the channel is archived later)
 • `/swarm reopen [reason]` — reopen a resolved case
 Or use the message shortcuts *Escalate to swarm* and *Record as decision*."""
 
-SUBCOMMANDS = ("new", "decide", "add", "link", "status", "resolve", "reopen", "help")
+SUBCOMMANDS = ("new", "decide", "add", "link", "update", "status", "resolve", "reopen", "help")
 
 
 def register(app: App, deps) -> None:
@@ -50,6 +51,8 @@ def _run(deps, sub: str, rest: str, command: dict) -> str:
         return case_channel.resolve(deps, channel_id=channel, who=who, summary=rest)
     if sub == "reopen":
         return case_channel.reopen(deps, channel_id=channel, who=who, reason=rest.strip())
+    if sub == "update":
+        return case_channel.status_update(deps, channel_id=channel, who=who, text=rest, dedupe_key=f"slack:cmd:{command['trigger_id']}")
     if sub == "link":
         return case_channel.link(deps, channel_id=channel, target=rest)
     if sub == "add":

@@ -12,6 +12,7 @@ from swarm.errors import InvalidInput
 from swarm.escalation_form import DESCRIPTION_MAX, EscalationForm, title_from_message, validate_escalation
 from swarm.store.queries import case_by_dedupe_key
 from swarm.usecases.escalate import escalate
+from swarm.usecases.known_issue import join_swarm, open_swarms_like
 
 log = logging.getLogger("caseswarm.slack")
 
@@ -35,7 +36,8 @@ def register(app: App, deps) -> None:
         text = message.get("text", "")
         view = views.escalation_modal(categories=categories, title=title_from_message(text), description=text[:DESCRIPTION_MAX],
                                       source_link=_permalink(client, channel, message["ts"]),
-                                      metadata={"channel": channel, "ts": message["ts"]})
+                                      metadata={"channel": channel, "ts": message["ts"]},
+                                      similar=open_swarms_like(store, text=text))
         client.views_open(trigger_id=shortcut["trigger_id"], view=view)
 
     @app.view(views.ESCALATION_MODAL)
@@ -54,11 +56,24 @@ def register(app: App, deps) -> None:
             ack(response_action="errors", errors=exc.fields)
             return
         escalation = _with_requester_name(escalation, deps.people.name(user))
+        target = values.get("join")
+        if target and target != "new":
+            return _join(ack, store, escalation, target)
         opened = escalate(store, escalation=escalation, config=config)
         verb = "is opening" if opened.created else "was already escalated"
         ack(response_action="update", view=views.confirmation(
             opened.key, f"*{opened.key}* {verb}. The case channel and the right owners are on their way; "
                         "you will get a link in the message thread."))
+
+
+def _join(ack, store, escalation, target: str) -> None:
+    try:
+        joined = join_swarm(store, escalation=escalation, target_key=target)
+    except InvalidInput as exc:
+        return ack(response_action="errors", errors=exc.fields)
+    ack(response_action="update", view=views.confirmation(
+        joined.key, f"Linked to *{joined.key}*: no new channel. You are in the swarm, and its updates will "
+                    "appear in the message thread."))
 
 
 def open_empty_form(client, trigger_id: str, categories: dict[str, str]) -> None:
