@@ -507,12 +507,21 @@ def _channel_template(template: str) -> str:
     return template
 
 
+def _channel_id(value: str | None) -> str | None:
+    # An id, because a name can be renamed (and Slack posts by id); "#swarm-managers" is the usual slip.
+    if value is not None and (not value.strip() or value.startswith("#") or any(c.isspace() for c in value)):
+        raise ValueError(f"managers_channel must be a channel id (like C0123ABCD), not '{value}'")
+    return value
+
+
 class ChannelSettings(Strict):
     """How case channels are named and kept."""
 
     name_template: Annotated[str, AfterValidator(_channel_template)] = "case-{number}-{slug}"
     private: bool = False
     archive_after: Duration | None = timedelta(hours=24)  # after resolution; null keeps the channel open
+    # Where SLA breaches are announced for the managers, besides the case channel (a channel id); null: nowhere else.
+    managers_channel: Annotated[str | None, AfterValidator(_channel_id)] = None
 
     def name_for(self, *, number: int, slug: str, category: str, severity: Severity | str) -> str:
         """The channel name for a case: lowercase letters, digits, '-' and '_', at most 80 characters (Slack's rule)."""
@@ -588,14 +597,45 @@ class CrmSettings(Strict):
     salesforce: SalesforceSettings = SalesforceSettings()
 
 
+DEFAULT_ROOT_CAUSES = {
+    "billing-error": "Billing error", "product-defect": "Product defect", "shipping-delay": "Shipping delay",
+    "stock-out": "Stock-out", "outage": "Outage", "access-sso": "Access / SSO", "process-gap": "Process gap",
+    "customer-error": "Customer error", "other": "Other",
+}
+
+
+class ResolutionSettings(Strict):
+    """What resolving asks for: the root cause (from this list) and the department that owns the upstream process."""
+
+    root_causes: dict[Identifier, str] = Field(default_factory=lambda: dict(DEFAULT_ROOT_CAUSES), min_length=1)
+    require_root_cause: bool = False  # true: a case cannot be resolved without a root cause and its owner
+
+
+def _default_follow_up_due() -> dict:
+    return {Severity.SEV1: timedelta(hours=4), Severity.SEV2: timedelta(days=1), Severity.SEV3: timedelta(days=2),
+            Severity.SEV4: timedelta(days=3)}
+
+
+class FollowUpSettings(Strict):
+    """After resolving, someone calls the customer back: by when, per severity, and when to remind."""
+
+    due_after: dict[SeverityName, Duration] = Field(default_factory=_default_follow_up_due)
+    remind_before: Duration = timedelta(hours=2)  # a reminder this long before it is due; the manager hears when overdue
+
+    def due_for(self, severity: Severity | str) -> timedelta:
+        return self.due_after.get(Severity(severity), timedelta(days=2))
+
+
 class SwarmFile(Strict):
-    """swarm.yml: case categories, customer tiers, channel naming, ticketing and CRM mappings."""
+    """swarm.yml: case categories, customer tiers, channel naming, ticketing and CRM mappings, resolution, follow-up."""
 
     categories: dict[Identifier, str] = Field(min_length=1)  # id → label shown in the escalation form
     customer_tiers: Identifiers = ("standard", "gold", "platinum")
     channel: ChannelSettings = ChannelSettings()
     ticketing: TicketingSettings = TicketingSettings()
     crm: CrmSettings = CrmSettings()
+    resolution: ResolutionSettings = ResolutionSettings()
+    follow_up: FollowUpSettings = FollowUpSettings()
 
     def problems(self) -> Iterator[Finding]:
         for category in self.ticketing.jira.projects:
@@ -644,6 +684,14 @@ class SwarmConfig:
     @property
     def crm(self) -> CrmSettings:
         return self.settings.crm
+
+    @property
+    def resolution(self) -> ResolutionSettings:
+        return self.settings.resolution
+
+    @property
+    def follow_up(self) -> FollowUpSettings:
+        return self.settings.follow_up
 
     @cached_property
     def skills(self) -> frozenset[str]:

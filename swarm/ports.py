@@ -7,6 +7,7 @@ RetryLater for transient failures, PermanentFailure otherwise, NameTaken / NotFo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Protocol, Union
 
 from swarm.model import CaseStatus, CaseSummary
@@ -120,6 +121,9 @@ class Ticketing(Protocol):
     def set_status(self, ticket_key: str, status: CaseStatus, *, marker: str, note: str | None = None) -> None:
         """Move the ticket to the status mapped for `status`; a no-op if it is there already."""
 
+    def create_item(self, *, key: str, summary: str, description: str) -> TicketRef:
+        """A work item not tied to one case (an improvement for a root cause): found by `key` if it exists."""
+
 
 @dataclass(frozen=True)
 class CustomerContext:
@@ -152,3 +156,6 @@ class CRM(Protocol):
 
     def set_status(self, record_id: str, status: CaseStatus, *, marker: str, note: str | None = None) -> None:
         """Set the record's status mapped from `status` (idempotent)."""
+
+    def create_task(self, record_id: str, *, marker: str, subject: str, due: date, description: str) -> str:
+        """A to-do on the record (the customer follow-up) unless one with `marker` exists; return its id."""

@@ -1,6 +1,8 @@
 """Which steps each kind of workflow runs: routing as data."""
 
 from workflows.case_updates import ADD_DEPARTMENT, ANNOUNCE, ARCHIVE, INVITE, REFRESH_SUMMARY, REOPEN, RESOLVE
+from workflows.follow_up import FOLLOW_UP_CRM_TASK, FOLLOW_UP_NOTICE
+from workflows.improvements import IMPROVEMENT_ITEM
 from workflows.notify_source import NOTIFY_SOURCE
 from workflows.open_swarm import OPEN_SWARM
 from workflows.sync import (LINK_CRM_RECORD, LINK_CUSTOMER, LINK_TICKET, SYNC_DECISION_CRM, SYNC_DECISION_TICKET,
@@ -16,6 +18,9 @@ WORKFLOWS = {
     "archive": ARCHIVE,
     "reopen": REOPEN,
     "notify_source": NOTIFY_SOURCE,
+    "improvement_item": IMPROVEMENT_ITEM,
+    "follow_up_notice": FOLLOW_UP_NOTICE,
+    "follow_up_crm_task": FOLLOW_UP_CRM_TASK,
     "link_ticket": LINK_TICKET,
     "link_customer": LINK_CUSTOMER,
     "link_crm_record": LINK_CRM_RECORD,

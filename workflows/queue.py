@@ -32,9 +32,10 @@ def make_huey(queue_url: str, *, immediate: bool = False) -> Huey:
 class WorkQueue:
     """Registers the workflow tasks on a huey instance (at wiring time, not import time)."""
 
-    def __init__(self, huey: Huey, runner_factory):
+    def __init__(self, huey: Huey, runner_factory, sweeps=()):
         self.huey = huey
         self._runner_factory = runner_factory
+        self.sweeps = list(sweeps)  # more periodic checks (follow-ups, SLA clock): each schedules work through the outbox
         self._run = huey.task(name="run_workflow")(self._run_workflow)
         self._sweep = huey.periodic_task(crontab(minute="*"), name="sweep_workflows")(self._sweep_due)
 
@@ -61,6 +62,11 @@ class WorkQueue:
         return self.runner.run(workflow_id)
 
     def _sweep_due(self) -> int:
+        for sweep in self.sweeps:
+            try:
+                sweep()
+            except Exception:  # one failing check must not stop the others, nor the due work below
+                log.exception("sweep failed: %s", getattr(sweep, "__name__", sweep))
         count = self.runner.run_due()
         if count:
             log.info("sweep ran=%s", count)

@@ -126,6 +126,20 @@ class JiraTicketing:
         if note:
             self.add_note(ticket_key, marker=marker, text=note)
 
+    def create_item(self, *, key: str, summary: str, description: str) -> TicketRef:
+        """An issue in the default project labelled `caseswarm-<key>`: found by that label if it exists already."""
+        label = f"caseswarm-{key.lower()}"
+        with self._jira_errors(f"find or create the item {key}"):
+            found = self._client.search_issues(f'labels = "{label}" ORDER BY created ASC', maxResults=1, fields="status")
+            if found:
+                return self._ref(found[0])
+            project_key, issue_type = self._default_project
+            issue = self._client.create_issue(fields={
+                "project": {"key": project_key}, "issuetype": {"name": issue_type}, "summary": summary[:SUMMARY_LIMIT],
+                "description": description[:DESCRIPTION_BUDGET], "labels": ["caseswarm", label]})
+            log.info("jira.item_created key=%s ticket=%s", key, issue.key)
+            return self._ref(issue)
+
     # -- finding and creating -------------------------------------------------------------------------------
     def _linked_or_created_earlier(self, case: CaseSummary) -> Any:
         if case.ticket_key:

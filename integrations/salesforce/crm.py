@@ -11,6 +11,7 @@ import contextlib
 import logging
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Iterator, Literal, Mapping
 from urllib.parse import urlparse
 
@@ -159,6 +160,20 @@ class SalesforceCRM:
                     log.info("salesforce.case_status case=%s from=%s to=%s", case_id, current, target)
         if note:
             self.add_note(case_id, marker=marker, text=note)
+
+    def create_task(self, record_id: str, *, marker: str, subject: str, due: date, description: str) -> str:
+        """A Task on the case (the customer follow-up), found by its marker line if an earlier try created it."""
+        case_id = self._case_id(record_id)
+        marker_line = f"[caseswarm:{marker}]"
+        with _salesforce_errors(f"create a follow-up task on case {record_id}"):
+            soql = format_soql("SELECT Id, Description FROM Task WHERE WhatId = {} AND Subject = {}", case_id, subject[:255])
+            for task in self._client.query(soql)["records"]:
+                if marker_line in (task.get("Description") or ""):
+                    return task["Id"]
+            created = self._client.Task.create({"WhatId": case_id, "Subject": subject[:255], "ActivityDate": due.isoformat(),
+                                                "Status": "Not Started", "Description": f"{description}\n\n{marker_line}"})
+        log.info("salesforce.task_created case=%s task=%s", case_id, created["id"])
+        return created["id"]
 
     # -- lookups ----------------------------------------------------------------------------------------------
     def _account(self, customer: str) -> dict[str, Any] | None:

@@ -44,9 +44,14 @@ def decision_modal(case_key: str, channel_id: str) -> dict:
     ])
 
 
-def resolve_modal(case_key: str, channel_id: str) -> dict:
+def resolve_modal(case_key: str, channel_id: str, *, root_causes: dict[str, str], departments: dict[str, str],
+                  required: bool, summary: str = "") -> dict:
+    """The resolution, and what caused it upstream (so the cause gets fixed, not only the case)."""
     return _modal(RESOLVE_MODAL, f"Resolve {case_key}", "Resolve", {"case": case_key, "channel": channel_id}, [
-        _text_input("summary", "Resolution summary", multiline=True, placeholder="What fixed it, and what the customer was told", max_length=3000),
+        _text_input("summary", "Resolution summary", initial=summary, multiline=True,
+                    placeholder="What fixed it, and what the customer was told", max_length=3000),
+        _select("root_cause", "Root cause", root_causes, optional=not required),
+        _select("root_cause_department", "Department that owns the cause", departments, optional=not required),
     ])
 
 

@@ -27,9 +27,10 @@ class Rendered:
     mentions: list[Mention] = field(default_factory=list)
 
 
-def render(message: ChatMessage, *, name_of: Callable[[str], str], departments: dict[str, str]) -> Rendered:
+def render(message: ChatMessage, *, name_of: Callable[[str], str], departments: dict[str, str],
+           root_causes: dict[str, str] | None = None) -> Rendered:
     if isinstance(message, SummaryCard):
-        return Rendered(_headline(message.case), summary_card(message.case, departments))
+        return Rendered(_headline(message.case), summary_card(message.case, departments, root_causes or {}))
     if isinstance(message, ResolutionCard):
         return Rendered(f"{message.case.key} resolved: {message.case.resolution}", resolution_card(message.case, message.archive_in))
     if isinstance(message, Notice):
@@ -61,7 +62,7 @@ def effect_of(content: dict) -> str | None:
     return None
 
 
-def summary_card(case: CaseSummary, departments: dict[str, str]) -> dict:
+def summary_card(case: CaseSummary, departments: dict[str, str], root_causes: dict[str, str] | None = None) -> dict:
     body = [
         _text(_headline(case), size="Large", weight="Bolder"),
         {"type": "FactSet", "facts": [
@@ -84,7 +85,7 @@ def summary_card(case: CaseSummary, departments: dict[str, str]) -> dict:
     if case.decisions:
         body.append(_text(_decisions(case)))
     body += [_text(f"⚠️ {note[:200]}", color="Warning") for note in case.sync_notes[:10]]
-    return card(body, _actions(case, departments))
+    return card(body, _actions(case, departments, root_causes or {}))
 
 
 def resolution_card(case: CaseSummary, archive_in: str | None) -> dict:
@@ -104,7 +105,7 @@ def resolution_card(case: CaseSummary, archive_in: str | None) -> dict:
     return card(body, [_execute("Reopen", REOPEN, case.key)])
 
 
-def _actions(case: CaseSummary, departments: dict[str, str]) -> list[dict]:
+def _actions(case: CaseSummary, departments: dict[str, str], root_causes: dict[str, str]) -> list[dict]:
     if case.status in (CaseStatus.RESOLVED, CaseStatus.ARCHIVED):
         return [_execute("Reopen", REOPEN, case.key)]
     department_choices = [{"title": name, "value": key} for key, name in departments.items()]
@@ -118,8 +119,13 @@ def _actions(case: CaseSummary, departments: dict[str, str]) -> list[dict]:
              "choices.data": PEOPLE_PICKER, "isRequired": False},
         ], _execute("Add", ADD, case.key)),
         _execute("Status", STATUS, case.key),
-        _form("Resolve", [_input("resolution", "What fixed it, and what the customer was told", multiline=True)],
-              _execute("Resolve", RESOLVE, case.key)),
+        _form("Resolve", [
+            _input("resolution", "What fixed it, and what the customer was told", multiline=True),
+            {"type": "Input.ChoiceSet", "id": "root_cause", "label": "Root cause", "isRequired": False,
+             "choices": [{"title": label, "value": key} for key, label in root_causes.items()]},
+            {"type": "Input.ChoiceSet", "id": "root_cause_department", "label": "Department that owns the cause",
+             "isRequired": False, "choices": department_choices},
+        ], _execute("Resolve", RESOLVE, case.key)),
     ]
 
 

@@ -26,9 +26,11 @@ class TeamsChat:
     kind = "teams"
     channel_name_limit = 50  # Graph: a channel displayName has at most 50 characters
 
-    def __init__(self, settings: TeamsSettings, *, departments: dict[str, str] | None = None):
+    def __init__(self, settings: TeamsSettings, *, departments: dict[str, str] | None = None,
+                 root_causes: dict[str, str] | None = None):
         self.settings = settings
         self.departments = departments or {}  # id → name, for the summary card's "Add people" form
+        self.root_causes = root_causes or {}  # id → label, for the card's "Resolve" form
         self.bridge = AsyncBridge()
         self.tokens = AppTokens(login_url=settings.login_url, tenant_id=settings.tenant_id, client_id=settings.app_id,
                                 client_secret=settings.app_password, timeout=settings.timeout)
@@ -119,7 +121,8 @@ class TeamsChat:
 
     # -- internals ----------------------------------------------------------------------------------------------
     def _render(self, message: ChatMessage) -> cards.Rendered:
-        return cards.render(message, name_of=self.directory.name_of, departments=self.departments)
+        return cards.render(message, name_of=self.directory.name_of, departments=self.departments,
+                            root_causes=self.root_causes)
 
     def _messages(self, conversation_id: str, thread: str | None):
         if conversation_id.endswith("@thread.tacv2") or conversation_id.endswith("@thread.skype"):

@@ -13,6 +13,7 @@ from swarm.ports import CRM, ChatPlatform, Ticketing
 from swarm.store.db import Store, make_engine
 from swarm.store.migrate import upgrade
 from swarm.store.tables import utcnow
+from swarm.usecases.follow_up import follow_up_sweep
 from workflows.definitions import WORKFLOWS
 from workflows.queue import WorkQueue, make_huey
 from workflows.runner import RetryPolicy, WorkflowRunner
@@ -50,6 +51,7 @@ def build(settings: Settings, *, config: SwarmConfig | None = None, migrate: boo
     holder: dict[str, WorkflowRunner] = {}
     queue = WorkQueue(make_huey(settings.queue_url, immediate=settings.queue_immediate), lambda: holder["runner"])
     runner = WorkflowRunner(services, WORKFLOWS, policy=policy, enqueue_at=queue.wake_at)
+    queue.sweeps.append(lambda: follow_up_sweep(store, config=config, now=clock()))
     holder["runner"] = runner
     store.wake, store.wake_at = queue.wake, queue.wake_at
     return Container(settings=settings, config=config, store=store, queue=queue, runner=runner, chats=chats,
@@ -64,7 +66,8 @@ def _chats(settings: Settings, config: SwarmConfig) -> dict[str, ChatPlatform]:
     if teams is not None:  # the Teams SDK is heavy to import: only when Teams is configured
         from integrations.teams.chat import TeamsChat
 
-        chats["teams"] = TeamsChat(teams, departments={d: x.name for d, x in config.departments.items()})
+        chats["teams"] = TeamsChat(teams, departments={d: x.name for d, x in config.departments.items()},
+                                   root_causes=dict(config.resolution.root_causes))
     if settings.slack_bot_token is not None:
         from integrations.slack.chat import SlackChat, make_web_client
 

@@ -69,6 +69,8 @@ class CaseRow(Base):
     crm_record_id: Mapped[str | None] = mapped_column(String(64))
     crm_record_number: Mapped[str | None] = mapped_column(String(64))
     customer_context: Mapped[dict | None] = mapped_column(JSON)  # what the CRM knows: account, tier, open cases
+    root_cause: Mapped[str | None] = mapped_column(String(50))  # from config resolution.root_causes
+    root_cause_department: Mapped[str | None] = mapped_column(String(50))  # owns the upstream process to fix
 
     participants: Mapped[list["ParticipantRow"]] = relationship(back_populates="case", order_by="ParticipantRow.id")
     decisions: Mapped[list["DecisionRow"]] = relationship(back_populates="case", order_by="DecisionRow.id")
@@ -198,3 +200,21 @@ class StatusUpdateRow(Base):
     text: Mapped[str] = mapped_column(Text)
     author: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class FollowUpRow(Base):
+    """Calling the customer back after a resolution: who, by when, what to say; reminded until done."""
+
+    __tablename__ = "follow_ups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    owner_id: Mapped[str] = mapped_column(String(64))
+    owner_name: Mapped[str] = mapped_column(String(200))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)  # open | done | cancelled
+    draft: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    done_by: Mapped[str | None] = mapped_column(String(200))

@@ -21,7 +21,7 @@ def register(app: App, deps) -> None:
     @app.action("case_resolve")
     def open_resolve_form(ack, body, client):
         ack()
-        client.views_open(trigger_id=body["trigger_id"], view=views.resolve_modal(body["actions"][0]["value"], body["channel"]["id"]))
+        open_resolve_modal(client, deps.config, body["trigger_id"], body["actions"][0]["value"], body["channel"]["id"])
 
     @app.action("case_add_department")
     def open_add_form(ack, body, client):
@@ -50,8 +50,10 @@ def register(app: App, deps) -> None:
     @app.view(views.RESOLVE_MODAL)
     def submit_resolution(ack, body, view):
         channel, who = views.metadata(view).get("channel", ""), case_channel.actor(deps.people, body["user"])
-        _submit(ack, "summary", lambda: case_channel.resolve(deps, channel_id=channel, who=who,
-                                                              summary=views.form_values(view).get("summary")))
+        values = views.form_values(view)
+        _submit(ack, "summary", lambda: case_channel.resolve(deps, channel_id=channel, who=who, summary=values.get("summary"),
+                                                              root_cause=values.get("root_cause"),
+                                                              root_cause_department=values.get("root_cause_department")))
 
     @app.view(views.ADD_DEPARTMENT_MODAL)
     def submit_add(ack, body, view):
@@ -70,15 +72,31 @@ def register(app: App, deps) -> None:
         _tell(client, channel, who.user_id, text)
 
 
+def open_resolve_modal(client, config, trigger_id: str, case_key: str, channel_id: str, summary: str = "") -> None:
+    departments = {d: dept.name for d, dept in config.departments.items()}
+    client.views_open(trigger_id=trigger_id, view=views.resolve_modal(
+        case_key, channel_id, root_causes=dict(config.resolution.root_causes), departments=departments,
+        required=config.resolution.require_root_cause, summary=summary))
+
+
 def _submit(ack, field: str, action) -> None:
-    """Run a form's action; a person-fixable error goes back onto the form's field."""
+    """Run a form's action; a person-fixable error goes back onto its field (or the form's main field)."""
     try:
         text = action()
     except InvalidInput as exc:
-        return ack(response_action="errors", errors={field: " ".join(exc.fields.values())})
+        return ack(response_action="errors", errors=_on_fields(exc.fields, field))
     except NotFound as exc:
         return ack(response_action="errors", errors={field: str(exc)})
     ack(response_action="update", view=views.confirmation("Done", text))
+
+
+def _on_fields(errors: dict[str, str], main: str) -> dict[str, str]:
+    known = {"root_cause", "root_cause_department", "department", "summary", "text"}
+    placed: dict[str, str] = {}
+    for name, reason in errors.items():
+        target = name if name in known else main
+        placed[target] = f"{placed[target]} {reason}" if target in placed else reason
+    return placed
 
 
 def _safely(action) -> str:

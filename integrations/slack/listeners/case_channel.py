@@ -13,6 +13,7 @@ from swarm.model import CaseSummary
 from swarm.store.queries import load_case_summary
 from swarm.usecases.common import case_in_channel, format_duration
 from swarm.usecases.decide import record_decision
+from swarm.usecases.follow_up import complete_follow_up
 from swarm.usecases.known_issue import post_status_update
 from swarm.usecases.lifecycle import reopen_case, resolve_case
 from swarm.usecases.membership import add_department, add_person
@@ -38,10 +39,11 @@ def decide(deps, *, channel_id: str, who: Actor, text: str | None, dedupe_key: s
     return f"Decision recorded on {result.case_key}." if result.created else f"That decision is already recorded on {result.case_key}."
 
 
-def resolve(deps, *, channel_id: str, who: Actor, summary: str | None) -> str:
+def resolve(deps, *, channel_id: str, who: Actor, summary: str | None, root_cause: str | None = None,
+            root_cause_department: str | None = None) -> str:
     archive_after = deps.config.channel.archive_after
     result = resolve_case(deps.store, channel_id=channel_id, summary=summary, actor_id=who.user_id, actor_name=who.name,
-                          archive_after=archive_after)
+                          config=deps.config, root_cause=root_cause, root_cause_department=root_cause_department)
     if not result.created:
         return f"{result.case_key} is already resolved."
     later = f" The channel will be archived in {format_duration(archive_after.total_seconds())}." if archive_after else ""
@@ -82,6 +84,18 @@ def link(deps, *, channel_id: str, target: str) -> str:
     system, _, ref = target.strip().partition(" ")
     key = link_record(deps.store, channel_id=channel_id, system=system, ref=ref)
     return f"Linking {system.lower()} {ref.strip()} to {key}."
+
+
+def follow_up_done(deps, *, who: Actor, text: str) -> str:
+    action, _, key = text.strip().partition(" ")
+    if action.lower() != "done" or not key.strip():
+        raise InvalidInput({"followup": "Say which case: /swarm followup done CS-12"})
+    return complete_follow_up(deps.store, case_key=key.strip(), actor=who.name)
+
+
+def case_key_in(deps, channel_id: str) -> str:
+    with deps.store.read() as session:
+        return case_in_channel(session, channel_id).key
 
 
 def status(deps, *, channel_id: str) -> str:

@@ -54,7 +54,9 @@ def _status(container, channel: str, who: Actor, data: dict, activity) -> str:
 
 
 def _resolve(container, channel: str, who: Actor, data: dict, activity) -> str:
-    return case_channel.resolve(container, channel_id=channel, who=who, summary=str(data.get("resolution") or ""))
+    return case_channel.resolve(container, channel_id=channel, who=who, summary=str(data.get("resolution") or ""),
+                                root_cause=data.get("root_cause") or None,
+                                root_cause_department=data.get("root_cause_department") or None)
 
 
 def _reopen(container, channel: str, who: Actor, data: dict, activity) -> str:

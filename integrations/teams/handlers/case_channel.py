@@ -26,10 +26,12 @@ def decide(container, *, channel_id: str, who: Actor, text: str | None, dedupe_k
     return f"Decision recorded on {result.case_key}." if result.created else f"That decision is already recorded on {result.case_key}."
 
 
-def resolve(container, *, channel_id: str, who: Actor, summary: str | None) -> str:
+def resolve(container, *, channel_id: str, who: Actor, summary: str | None, root_cause: str | None = None,
+            root_cause_department: str | None = None) -> str:
     archive_after = container.config.channel.archive_after
     result = resolve_case(container.store, channel_id=channel_id, summary=summary, actor_id=who.user_id,
-                          actor_name=who.name, archive_after=archive_after)
+                          actor_name=who.name, config=container.config, root_cause=root_cause,
+                          root_cause_department=root_cause_department)
     if not result.created:
         return f"{result.case_key} is already resolved."
     later = f" The channel will be archived in {format_duration(archive_after.total_seconds())}." if archive_after else ""

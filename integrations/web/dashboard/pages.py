@@ -12,9 +12,10 @@ from integrations.web.dashboard.filters import Filters, parse_filters
 from integrations.web.dashboard.options import DashboardOptions
 from integrations.web.dashboard.reports import Report
 
-PAGES = ("overview", "timings", "load", "search")
+PAGES = ("overview", "timings", "load", "root_causes", "search")
 TABLE_PAGE = {"open": "overview", "resolved": "overview", "by_department": "timings", "by_category": "timings",
-              "by_severity": "timings", "weekly": "timings", "sla": "timings", "load": "load", "search": "search"}
+              "by_severity": "timings", "weekly": "timings", "sla": "timings", "load": "load", "search": "search",
+              "root_causes": "root_causes", "follow_ups": "root_causes"}
 CASE_TABLES = ("participants", "decisions", "timeline", "similar")
 
 
@@ -46,6 +47,10 @@ class DashboardContext:
                 report = reports.timings(session, scope=filters.scope(now))
             elif name == "load":
                 report = reports.load(session, scope=filters.scope(now))
+            elif name == "root_causes":
+                config = self.container.config
+                report = reports.root_causes(session, scope=filters.scope(now), labels=dict(config.resolution.root_causes),
+                                             departments={d: x.name for d, x in config.departments.items()})
             else:
                 report = reports.search(session, query=(args.get("q") or "")[:500],
                                         limit=bounded_int(args.get("limit"), default=50, most=500),

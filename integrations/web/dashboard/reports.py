@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 from integrations.web.dashboard.tables import Column, Table
 from swarm import metrics
 from swarm.metrics import AT_RISK, BREACHED, CaseFacts, Scope, TimingRow
+from swarm.follow_up_stats import follow_up_stats
+from swarm.root_causes import root_cause_report
 from swarm.search import search_cases
 
 CASE, TITLE, CUSTOMER = Column("case", "Case", "case"), Column("title", "Title"), Column("customer", "Customer")
@@ -69,6 +71,26 @@ def load(session: Session, *, scope: Scope) -> Report:
                Column("decisions", "Decisions in period", "int"))
     rows = [vars(e) for e in metrics.expert_load(session, scope=scope)]
     return Report("Expert load", {"load": Table("load", "Per-expert load", columns, rows)})
+
+
+def root_causes(session: Session, *, scope: Scope, labels: dict[str, str], departments: dict[str, str]) -> Report:
+    """What to fix upstream: causes of the cases resolved in the period, per owning department, and follow-ups."""
+    rows = [{"department": departments.get(r.department, r.department), "department_id": r.department,
+             "cause": labels.get(r.cause, r.cause),
+             "cause_id": r.cause, "cases": r.cases, "hours": r.swarm_hours, "previous": r.previous_cases, "trend": r.trend}
+            for r in root_cause_report(session, since=scope.since, until=scope.until)
+            if scope.department in (None, r.department)]
+    columns = (Column("department", "Owning department"), Column("cause", "Root cause"), Column("cases", "Cases", "int"),
+               Column("hours", "Swarm hours"), Column("previous", "Previous period", "int"), Column("trend", "Trend", "int"))
+    causes = Table("root_causes", "Top root causes", columns, rows, empty="No resolved case with a root cause in the period.")
+    stats = follow_up_stats(session, since=scope.since, until=scope.until)
+    follow = Table("follow_ups", "Follow-ups with customers", (
+        Column("created", "Created", "int"), Column("done", "Done", "int"), Column("done_on_time", "Done on time", "int"),
+        Column("open", "Still open", "int"), Column("overdue", "Overdue now", "int"),
+        Column("median_hours", "Median hours to follow up")), [vars(stats)])
+    kpis = [_kpi("follow_up_completion", "Follow-ups done", stats.completion, "percent"),
+            _kpi("overdue", "Follow-ups overdue", stats.overdue, "int")]
+    return Report("Root causes", {"root_causes": causes, "follow_ups": follow}, kpis)
 
 
 def search(session: Session, *, query: str, limit: int = 50, offset: int = 0) -> Report:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 
 from integrations.web.dashboard.charts import charts_for
 from integrations.web.dashboard.filters import PERIODS, FilterError
 from integrations.web.dashboard.pages import CASE_TABLES, TABLE_PAGE, DashboardContext
 from integrations.web.dashboard.tables import Table
-from swarm.errors import NotFound
+from swarm.errors import InvalidInput, NotFound
+from swarm.usecases.improvements import request_improvement
 from swarm.model import Severity
 
 
@@ -24,6 +25,20 @@ def register_page_routes(bp: Blueprint) -> None:
     @bp.get("/load")
     def load():
         return _page("load")
+
+    @bp.get("/root-causes")
+    def root_causes():
+        return _page("root_causes")
+
+    @bp.post("/root-causes/<cause>/improvement")
+    def open_improvement(cause: str):
+        try:
+            key = request_improvement(context().container.store, config=context().container.config, cause=cause,
+                                      department=request.form.get("department") or None, requested_by="dashboard")
+        except InvalidInput as error:
+            abort(400, description=" ".join(error.fields.values()))
+        flash(f"Improvement item for '{cause}' requested ({key}); it appears in Jira in a moment.")
+        return redirect(url_for("dashboard.root_causes"))
 
     @bp.get("/search")
     def search():
