@@ -15,6 +15,9 @@ from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 from workflows.runner import WorkflowRunner
 
 log = logging.getLogger("caseswarm.queue")
+# huey's idle workers poll ever less often, up to 10 s by default: an escalation after a quiet spell would wait that
+# long before its swarm starts opening (measured in bench/time_to_swarm.py). Half a second keeps it prompt.
+IDLE_POLL_SECONDS = 0.5
 
 
 def make_huey(queue_url: str, *, immediate: bool = False) -> Huey:
@@ -54,7 +57,8 @@ class WorkQueue:
 
     def start_consumer(self, workers: int = 2):
         """An embedded consumer (threads) inside this process; returns it so the caller can stop it."""
-        consumer = self.huey.create_consumer(workers=workers, worker_type="thread", periodic=True, check_worker_health=False)
+        consumer = self.huey.create_consumer(workers=workers, worker_type="thread", periodic=True, check_worker_health=False,
+                                             max_delay=IDLE_POLL_SECONDS)
         consumer.start()
         return consumer
 

@@ -80,10 +80,11 @@ def _safe_url(url: str) -> str:
 
 def worker(args: argparse.Namespace) -> int:
     from swarm.app.bootstrap import build
+    from workflows.queue import IDLE_POLL_SECONDS
 
     container = build(load_settings())
     consumer = container.queue.huey.create_consumer(workers=args.workers or container.settings.workers, worker_type="thread",
-                                                    periodic=True)
+                                                    periodic=True, max_delay=IDLE_POLL_SECONDS)
     print(f"CaseSwarm worker: {consumer.workers} threads on {container.settings.queue_url}")
     consumer.run()
     return 0

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import delete, insert, update
+from sqlalchemy import text as sql_text
 
 from swarm.search import MARK_END, MARK_START, search_cases, significant_words, similar_cases
 from swarm.store.db import Store, make_engine
@@ -160,7 +161,12 @@ def test_the_index_migration_downgrades_and_upgrades_cleanly(database_url, store
         cfg = alembic_config(database_url)
         cfg.attributes["connection"] = connection
         command.downgrade(cfg, "0002")
-    add_case(store, "Written while the index was gone")  # no trigger left behind to trip over
+    with engine.begin() as connection:  # the 0002 schema: the ORM knows later columns, so write the row by hand
+        connection.execute(sql_text(
+            "INSERT INTO cases (dedupe_key, title, customer, category, severity, description, status, platform, "
+            "requester_id, created_at, resolved_at) VALUES ('s:gone', 'Written while the index was gone', 'Acme Corp', "
+            "'billing', 'sev2', '', 'resolved', 'slack', 'UAGENT001', :created, :resolved)"),
+            {"created": T0, "resolved": T0 + timedelta(hours=2)})  # no trigger left behind to trip over
     upgrade(engine)
     assert keys(store, "gone") == [f"CS-{history['vat'] + 1}"] and keys(store, "sso") == [f"CS-{history['sso']}"]
 

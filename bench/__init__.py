@@ -1,0 +1,1 @@
+"""Benchmarks, run on demand against the local sandboxes: `python -m bench` (see bench/README.md)."""

@@ -1,0 +1,130 @@
+"""Benchmark 3: time from the form's submit to an open swarm (channel, invites, pinned summary, thread reply), with a
+fixed latency injected on every sandbox call, against the floor that latency sets.
+
+The open_swarm workflow runs its calls one after another: create channel, invite, post summary, pin, reply in the
+source thread. The floor today is therefore 5 x latency. Only create -> post -> pin truly depend on each other
+(invite and the thread reply need just the channel id), so run in parallel the floor would be 3 x latency.
+"""
+
+from __future__ import annotations
+
+import time
+
+from bench.common import (Frontline, case_done, case_id_for, interactive_body, latency_summary, module_main,
+                          percentile, start_app, start_sandboxes, timed_post, wait_until, workdir)
+
+LATENCY_S = 0.050
+TARGET_RATIO = 1.3  # at p95
+OPEN_CALLS = ("conversations.create", "conversations.invite", "chat.postMessage", "pins.add", "chat.postMessage")
+SEQUENTIAL_TODAY = len(OPEN_CALLS)
+DEPENDENT_CHAIN = ("conversations.create", "chat.postMessage", "pins.add")  # the message must exist to pin it
+WARM_UP = 2
+IDLE_S = {True: 5.0, False: 30.0}  # quick, full: how long nothing happens before one more escalation
+
+
+def run(quick: bool = False) -> dict:
+    swarms = 8 if quick else 30
+    samples, after_idle = _measure(swarms, idle=IDLE_S[quick])
+    opened = [s["open"] for s in samples]
+    floor_today, floor_parallel = SEQUENTIAL_TODAY * LATENCY_S, len(DEPENDENT_CHAIN) * LATENCY_S
+    p95 = percentile(opened, 95)
+    return {
+        "swarms": swarms,
+        "latency_ms": LATENCY_S * 1000,
+        "time_to_open": latency_summary(opened),
+        "floor_ms": floor_today * 1000,
+        "ratio_p95": p95 / floor_today,
+        "ratio_p50": percentile(opened, 50) / floor_today,
+        "met": p95 / floor_today <= TARGET_RATIO,
+        "floor_if_parallel_ms": floor_parallel * 1000,
+        "ratio_p95_vs_parallel_floor": p95 / floor_parallel,
+        "breakdown_p50_ms": {part: percentile([s[part] for s in samples], 50) * 1000
+                             for part in ("ack", "queue_pickup", "open_calls", "between_calls")},
+        "submit_ack": latency_summary([s["ack"] for s in samples]),
+        "shortcut_ack": latency_summary([s["shortcut_ack"] for s in samples]),
+        "time_to_ticket": latency_summary([s["ticket"] for s in samples]),
+        "time_to_all_synced": latency_summary([s["synced"] for s in samples]),
+        "median_timeline": _median_sample(samples)["timeline"],
+        "after_idle": {"idle_s": IDLE_S[quick], "open_ms": after_idle["open"] * 1000,
+                       "queue_pickup_ms": after_idle["queue_pickup"] * 1000},
+        "target": TARGET_RATIO,
+    }
+
+
+def _measure(swarms: int, *, idle: float) -> tuple[list[dict], dict]:
+    """Swarms one after another (each waits for the previous one's work), then one more after `idle` seconds."""
+    with workdir("tts") as path:
+        sandboxes = start_sandboxes(latency=LATENCY_S)
+        app = start_app(path, sandboxes, workers=2)
+        try:
+            frontline, driver = Frontline(sandboxes, app.secret), app.driver(sandboxes)
+            samples = [_one_swarm(app, sandboxes, frontline, driver, number) for number in range(WARM_UP + swarms)]
+            # Idle huey workers poll less and less often (SqliteHuey cannot block on the queue): a quiet spell
+            # shows in the next swarm's time.
+            time.sleep(idle)
+            after_idle = _one_swarm(app, sandboxes, frontline, driver, WARM_UP + swarms)
+        finally:
+            app.stop()
+            sandboxes.stop()
+    return samples[WARM_UP:], after_idle
+
+
+def _one_swarm(app, sandboxes, frontline: Frontline, driver, number: int) -> dict:
+    """Submit one escalation, wait for all its work, then read what happened from the sandboxes' logs."""
+    marks = {s.name: (len(s.calls()), len(sandboxes.finished[s.name])) for s in sandboxes.all()}
+    esc = frontline.new_escalation(number)
+    started = time.perf_counter()
+    view_id = frontline.open_form(driver, esc)
+    shortcut_ack = time.perf_counter() - started
+    body = interactive_body(frontline.submission_payload(esc, view_id))
+    submitted = time.monotonic()
+    ack, response = timed_post(driver, body)
+    response.raise_for_status()
+    case_id = case_id_for(app.container, esc)
+    wait_until(lambda: case_done(app.container, case_id), timeout=60, what=f"swarm {number}")
+    return _read_logs(sandboxes, marks, submitted, ack) | {"shortcut_ack": shortcut_ack}
+
+
+def _read_logs(sandboxes, marks: dict, submitted: float, ack: float) -> dict:
+    slack_arrivals = [r for r in sandboxes.slack.calls()[marks["slack"][0]:] if r.at >= submitted]
+    slack_finished = [f for f in sandboxes.finished["slack"][marks["slack"][1]:] if f[1] >= submitted]
+    open_finished = [at for method, at in slack_finished if method in OPEN_CALLS]
+    first_open_call = min(r.at for r in slack_arrivals if r.method == "conversations.create")
+    opened = max(open_finished) - submitted
+    jira_finished = [at for _, at in sandboxes.finished["jira"][marks["jira"][1]:]]
+    every_finish = [at for s in sandboxes.all() for _, at in sandboxes.finished[s.name][marks[s.name][1]:] if at >= submitted]
+    open_calls = (max(open_finished) - first_open_call)
+    return {
+        "open": opened,
+        "ack": ack,
+        "queue_pickup": first_open_call - (submitted + ack),
+        "open_calls": open_calls,
+        "between_calls": (open_calls - SEQUENTIAL_TODAY * LATENCY_S) / (SEQUENTIAL_TODAY - 1),
+        "ticket": max(jira_finished) - submitted,
+        "synced": max(every_finish) - submitted,
+        "timeline": _timeline(sandboxes, marks, submitted),
+    }
+
+
+def _timeline(sandboxes, marks: dict, submitted: float) -> list[dict]:
+    """Every call after the submit, by arrival, with its start and end in ms after the submit."""
+    rows = []
+    for sandbox in sandboxes.all():
+        arrivals = [r for r in sandbox.calls()[marks[sandbox.name][0]:] if r.at >= submitted]
+        finishes = [f for f in sandboxes.finished[sandbox.name][marks[sandbox.name][1]:] if f[1] >= submitted]
+        unmatched = list(finishes)
+        for call in arrivals:  # pair each arrival with the first later finish of the same call
+            end = next((f for f in unmatched if f[0] == call.method and f[1] >= call.at), None)
+            if end is not None:
+                unmatched.remove(end)
+            rows.append({"sandbox": sandbox.name, "call": call.method, "start_ms": round((call.at - submitted) * 1000),
+                         "end_ms": round((end[1] - submitted) * 1000) if end else None})
+    return sorted(rows, key=lambda row: row["start_ms"])
+
+
+def _median_sample(samples: list[dict]) -> dict:
+    return sorted(samples, key=lambda s: s["open"])[len(samples) // 2]
+
+
+if __name__ == "__main__":
+    module_main(run)
