@@ -109,8 +109,8 @@ class Ticketing(Protocol):
 
     name: str
 
-    def ensure_ticket(self, case: CaseSummary, *, channel_url: str | None) -> TicketRef:
-        """The case's ticket: found by its case key if an earlier attempt created it, else created."""
+    def ensure_ticket(self, case: CaseSummary, *, channel_url: str | None, maybe_created_earlier: bool = True) -> TicketRef:
+        """The case's ticket: found by its case key if an earlier attempt may have created it, else created."""
 
     def get_ticket(self, key: str) -> TicketRef:
         """An existing ticket to link; raise NotFound if there is none."""

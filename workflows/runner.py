@@ -165,8 +165,8 @@ class WorkflowRunner:
         with self.store.transaction() as tx:
             if step.record is not None:
                 step.record(tx.session, ctx, result)
-            for kind, key, payload in ctx.follow_ups:
-                schedule(tx, case_id=ctx.case_id, kind=kind, key=key, payload=payload)
+            for kind, key, payload, coalesce in ctx.follow_ups:
+                schedule(tx, case_id=ctx.case_id, kind=kind, key=key, payload=payload, coalesce=coalesce)
             row = tx.session.scalar(select(StepRow).where(StepRow.workflow_id == workflow_id, StepRow.name == step.name))
             row.done, row.result, row.updated_at = True, result, self.services.clock()
             tx.session.execute(update(WorkflowRow).where(WorkflowRow.id == workflow_id)

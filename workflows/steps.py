@@ -34,11 +34,11 @@ class StepContext:
     results: dict[str, dict]  # results of the steps already done, by step name
     ambiguous: bool  # an earlier try of this step started and never recorded a result: look before creating
     services: WorkflowServices
-    follow_ups: list[tuple[str, str, dict]] = field(default_factory=list)
+    follow_ups: list[tuple[str, str, dict, bool]] = field(default_factory=list)
 
-    def follow_up(self, kind: str, key: str, payload: dict | None = None) -> None:
+    def follow_up(self, kind: str, key: str, payload: dict | None = None, *, coalesce: bool = False) -> None:
         """Schedule more work in the same transaction that records this step (e.g. refresh the summary)."""
-        self.follow_ups.append((kind, key, payload or {}))
+        self.follow_ups.append((kind, key, payload or {}, coalesce))
 
     @property
     def effect_key(self) -> str:

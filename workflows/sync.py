@@ -23,7 +23,7 @@ def _case(ctx: StepContext) -> CaseRow:
 
 
 def _refresh(ctx: StepContext, reason: str) -> None:
-    ctx.follow_up("refresh_summary", f"refresh_summary:{ctx.case_id}:{reason}:{ctx.workflow_id}")
+    ctx.follow_up("refresh_summary", f"refresh_summary:{ctx.case_id}:{reason}:{ctx.workflow_id}", coalesce=True)
 
 
 # -- ticket --------------------------------------------------------------------------------------------------
@@ -41,7 +41,8 @@ def link_ticket(ctx: StepContext) -> dict:
         else:
             with ctx.services.store.read() as session:
                 summary = load_case_summary(session, ctx.case_id)
-            ticket = ticketing.ensure_ticket(summary, channel_url=ctx.chat_for(case.platform).channel_url(case.channel_id))
+            ticket = ticketing.ensure_ticket(summary, channel_url=ctx.chat_for(case.platform).channel_url(case.channel_id),
+                                             maybe_created_earlier=ctx.ambiguous)
     except NotFound as exc:
         raise PermanentFailure(f"{ticketing.name} issue {ref} not found: {exc}") from exc
     _refresh(ctx, "ticket")

@@ -91,10 +91,11 @@ class JiraTicketing:
             self._client.deploymentType = "Cloud"
 
     # -- the Ticketing port ---------------------------------------------------------------------------------
-    def ensure_ticket(self, case: CaseSummary, *, channel_url: str | None) -> TicketRef:
-        """The case's issue: the linked one, else the one an earlier attempt created, else a new one."""
+    def ensure_ticket(self, case: CaseSummary, *, channel_url: str | None, maybe_created_earlier: bool = True) -> TicketRef:
+        """The case's issue: the linked one, else the one an earlier attempt created, else a new one.
+        A first attempt (maybe_created_earlier=False) skips the search: there is nothing to find yet."""
         with self._jira_errors(f"find or create the ticket for {case.key}"):
-            issue = self._linked_or_created_earlier(case)
+            issue = self._linked_or_created_earlier(case) if case.ticket_key or maybe_created_earlier else None
             if issue is None:
                 issue = self._create_issue(case, channel_url)
                 log.info("jira.ticket_created case_key=%s ticket=%s", case.key, issue.key)
@@ -160,7 +161,7 @@ class JiraTicketing:
         priority = self._priorities.get(case.severity.value)
         if priority:
             fields["priority"] = {"name": priority}
-        return self._client.create_issue(fields=fields)
+        return self._client.create_issue(fields=fields, prefetch=False)  # the answer has the key; no need to re-read
 
     def _link_channel(self, issue_key: str, case_key: str, channel_url: str) -> None:
         # Jira updates the link that has the same globalId instead of adding one, so this is safe to repeat.
@@ -173,7 +174,8 @@ class JiraTicketing:
         )
 
     def _ref(self, issue: Any) -> TicketRef:
-        return TicketRef(key=issue.key, url=f"{self._url}/browse/{issue.key}", status=issue.fields.status.name)
+        status = getattr(getattr(getattr(issue, "fields", None), "status", None), "name", None)  # unknown right after create
+        return TicketRef(key=issue.key, url=f"{self._url}/browse/{issue.key}", status=status)
 
     # -- notes --------------------------------------------------------------------------------------------
     def _own_comment_ids(self, ticket_key: str, marker_lines: set[str]) -> dict[str, str]:

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from swarm.store.db import Transaction, is_unique_violation
-from swarm.store.tables import WorkflowRow, utcnow
+from swarm.store.tables import StepRow, WorkflowRow, utcnow
 
 
 def schedule(
@@ -20,12 +20,18 @@ def schedule(
     payload: dict | None = None,
     run_at: datetime | None = None,
     wake: bool = True,
+    coalesce: bool = False,
 ) -> WorkflowRow:
-    """Add a workflow unless one with `key` exists (then return that one). Workers wake after commit."""
+    """Add a workflow unless one with `key` exists (then return that one). Workers wake after commit.
+
+    coalesce=True: for work that always acts on the latest state (re-rendering the summary), a workflow of the same
+    kind for the case that has not started yet will do, so a burst of changes costs one API call, not one each."""
     session = tx.session
     existing = session.scalar(select(WorkflowRow).where(WorkflowRow.dedupe_key == key))
     if existing is not None:
         return existing
+    if coalesce and (waiting := _not_started(session, case_id, kind)) is not None:
+        return waiting
     row = WorkflowRow(case_id=case_id, kind=kind, dedupe_key=key, payload=payload or {}, next_run_at=run_at or utcnow())
     try:
         with session.begin_nested():
@@ -39,6 +45,12 @@ def schedule(
     elif wake:
         tx.after_commit.append(lambda: tx.wake_at(row.id, run_at))
     return row
+
+
+def _not_started(session, case_id: int, kind: str) -> WorkflowRow | None:
+    return session.scalars(select(WorkflowRow).where(
+        WorkflowRow.case_id == case_id, WorkflowRow.kind == kind, WorkflowRow.status == "pending",
+        WorkflowRow.attempts == 0, ~WorkflowRow.id.in_(select(StepRow.workflow_id)))).first()
 
 
 def cancel_pending(tx: Transaction, *, case_id: int, kind: str) -> int:

@@ -62,4 +62,4 @@ def record_decision(
 
 def schedule_summary_refresh(tx, case_id: int, *, reason: str) -> None:
     """Refresh the pinned summary after a change (one workflow per change; the step itself is cheap)."""
-    schedule(tx, case_id=case_id, kind="refresh_summary", key=f"refresh_summary:{case_id}:{reason}")
+    schedule(tx, case_id=case_id, kind="refresh_summary", key=f"refresh_summary:{case_id}:{reason}", coalesce=True)

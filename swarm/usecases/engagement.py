@@ -30,6 +30,6 @@ def note_channel_message(store: Store, *, channel_id: str, user_id: str, at: dat
         if case.engaged_at is None:
             case.engaged_at = at
             # The pinned summary shows the SLA state; refresh it once, on the first engagement.
-            schedule(tx, case_id=case.id, kind="refresh_summary", key=f"refresh_summary:{case.id}:engaged")
+            schedule(tx, case_id=case.id, kind="refresh_summary", key=f"refresh_summary:{case.id}:engaged", coalesce=True)
             return True
         return False

@@ -69,11 +69,19 @@ def wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
         time.sleep(0.02)
 
 
+def test_a_first_attempt_creates_without_searching_or_reading_back(sandbox: JiraSandbox, ticketing: JiraTicketing):
+    ref = ticketing.ensure_ticket(make_case(), channel_url=CHANNEL_URL, maybe_created_earlier=False)
+    assert ref.key == "BIL-1"
+    # create and the remote link (whose applinks probe the jira library makes on its own): no search, no read-back
+    assert [c.method for c in sandbox.calls() if c.method.startswith("GET")] == ["GET applinks"]
+
+
 def test_ensure_ticket_creates_the_issue_in_the_mapped_project(sandbox: JiraSandbox, ticketing: JiraTicketing):
     ref = ticketing.ensure_ticket(make_case(), channel_url=CHANNEL_URL)
 
     issue = sandbox.issue(ref.key)
-    assert (ref.key, ref.status, ref.url) == ("BIL-1", "To Do", f"{sandbox.base_url}/browse/BIL-1")
+    assert (ref.key, ref.url) == ("BIL-1", f"{sandbox.base_url}/browse/BIL-1")  # status: not re-read after create
+    assert sandbox.issue("BIL-1").status == "To Do"
     assert (issue.project, issue.issue_type, issue.priority) == ("BIL", "Bug", "Highest")
     assert issue.summary == "CS-1: Invoices show the wrong tax rate"
     assert issue.description.startswith("Since Monday every invoice for Acme applies 25% VAT instead of 20%.")
