@@ -78,6 +78,8 @@ class CaseSummary:
     decisions: tuple["DecisionView", ...] = ()
     sla_engage_due: datetime | None = None
     sla_resolve_due: datetime | None = None
+    sla_engage_state: str | None = None  # on_track | at_risk | breached, as the SLA sweep last saw it
+    sla_resolve_state: str | None = None
     engaged_at: datetime | None = None
     resolved_at: datetime | None = None
     resolution: str | None = None

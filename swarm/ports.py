@@ -45,6 +45,14 @@ class Notice:
     case_key: str | None = None
 
 
+@dataclass(frozen=True)
+class ExpertRequest(Notice):
+    """A notice asking experts to take the case, with "I'm on it" / "Can't take it" answers where the platform has
+    buttons (a platform that does not know it shows it as the plain Notice it also is)."""
+
+    experts: tuple[str, ...] = ()  # platform user ids asked
+
+
 ChatMessage = Union[SummaryCard, ResolutionCard, Notice]
 
 

@@ -5,6 +5,8 @@ from workflows.follow_up import FOLLOW_UP_CRM_TASK, FOLLOW_UP_NOTICE
 from workflows.improvements import IMPROVEMENT_ITEM
 from workflows.notify_source import NOTIFY_SOURCE
 from workflows.open_swarm import OPEN_SWARM
+from workflows.replacement import REPLACEMENT_WORKFLOWS
+from workflows.sla_clock import SLA_WORKFLOWS
 from workflows.sync import (LINK_CRM_RECORD, LINK_CUSTOMER, LINK_TICKET, SYNC_DECISION_CRM, SYNC_DECISION_TICKET,
                             SYNC_STATUS_CRM, SYNC_STATUS_TICKET)
 
@@ -28,4 +30,6 @@ WORKFLOWS = {
     "sync_decision_crm": SYNC_DECISION_CRM,
     "sync_status_ticket": SYNC_STATUS_TICKET,
     "sync_status_crm": SYNC_STATUS_CRM,
+    **SLA_WORKFLOWS,
+    **REPLACEMENT_WORKFLOWS,
 }

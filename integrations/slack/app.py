@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from slack_bolt import App
 
 from integrations.slack.chat import SlackChat
-from integrations.slack.listeners import app_home, case_buttons, commands, escalation, events
+from integrations.slack.listeners import app_home, case_buttons, commands, escalation, events, expert_buttons
 from integrations.slack.listeners.people import SlackPeople
 from swarm.store.db import Store
 
@@ -35,6 +35,6 @@ def build_bolt_app(container) -> App:
         token_verification_enabled=False,
     )
     deps = SlackDeps(container.store, container.config, chat, SlackPeople(container.config, chat.client), container.settings)
-    for module in (escalation, commands, case_buttons, events, app_home):
+    for module in (escalation, commands, case_buttons, events, app_home, expert_buttons):
         module.register(app, deps)
     return app

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from swarm import summary_text
 from swarm.model import CaseStatus, CaseSummary
-from swarm.ports import ChatMessage, Notice, ResolutionCard, SummaryCard
+from swarm.ports import ChatMessage, ExpertRequest, Notice, ResolutionCard, SummaryCard
 from swarm.usecases.common import format_duration
 
 SECTION_TEXT_MAX = 3000  # Slack's limit for a section's text
@@ -24,6 +24,8 @@ def render(message: ChatMessage, chat) -> Rendered:
         return summary(message.case, chat)
     if isinstance(message, ResolutionCard):
         return resolution(message.case, message.archive_in)
+    if isinstance(message, ExpertRequest):
+        return expert_request(message)
     if isinstance(message, Notice):
         return Rendered(message.text[:40000], [_section(message.text)])
     raise TypeError(f"no Slack rendering for {type(message).__name__}")
@@ -71,17 +73,31 @@ def resolution(case: CaseSummary, archive_in: str | None) -> Rendered:
     return Rendered(f"{case.key} resolved: {case.resolution}", blocks)
 
 
+def expert_request(message: ExpertRequest) -> Rendered:
+    """The ask to take a case; listeners/expert_buttons.py answers the two buttons."""
+    key = message.case_key or ""
+    buttons = [_button("I'm on it", "expert_accept", key, style="primary"), _button("Can't take it", "expert_decline", key)]
+    return Rendered(message.text[:40000], [_section(message.text), {"type": "actions", "block_id": "expert_answer", "elements": buttons}])
+
+
 def _status(case: CaseSummary) -> str:
     return {CaseStatus.OPENING: ":hourglass: opening", CaseStatus.OPEN: ":large_green_circle: open",
             CaseStatus.RESOLVED: ":white_check_mark: resolved", CaseStatus.ARCHIVED: ":file_cabinet: archived"}[case.status]
 
 
+SLA_STATES = {"on_track": ":large_green_circle: on track", "at_risk": ":large_yellow_circle: at risk",
+              "breached": ":red_circle: breached"}
+
+
 def _sla(case: CaseSummary) -> str:
+    # The state is the one the SLA sweep last saw (it refreshes this summary when it changes, not every minute).
     lines = []
     if case.sla_engage_due:
-        lines.append("engaged " + _ago(case.engaged_at, case.created_at) if case.engaged_at else f"engage by {_clock(case.sla_engage_due)}")
+        lines.append("engaged " + _ago(case.engaged_at, case.created_at) if case.engaged_at
+                     else f"{SLA_STATES[case.sla_engage_state or 'on_track']} · engage by {_clock(case.sla_engage_due)}")
     if case.sla_resolve_due:
-        lines.append(f"resolve by {_clock(case.sla_resolve_due)}" if not case.resolved_at else "resolved " + _ago(case.resolved_at, case.created_at))
+        lines.append(f"{SLA_STATES[case.sla_resolve_state or 'on_track']} · resolve by {_clock(case.sla_resolve_due)}"
+                     if not case.resolved_at else "resolved " + _ago(case.resolved_at, case.created_at))
     return "\n".join(lines) or "—"
 
 
@@ -97,7 +113,8 @@ def _clock(at: datetime) -> str:
 def _people(case: CaseSummary, chat) -> str:
     lines = []
     for p in case.participants:
-        state = {"pending": "inviting…", "invited": "invited", "already_in_channel": "in channel"}.get(p.invite_status, f"could not add: {p.invite_status}")
+        state = {"pending": "inviting…", "invited": "invited", "already_in_channel": "in channel", "accepted": "on it",
+                 "declined": "declined"}.get(p.invite_status, f"could not add: {p.invite_status}")
         lines.append(f"• {chat.user_mention(p.user_id)} — {p.reason} ({state})")
     return "\n".join(lines)[:SECTION_TEXT_MAX - 40] or "• nobody yet"
 

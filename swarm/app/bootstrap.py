@@ -17,6 +17,7 @@ from swarm.usecases.follow_up import follow_up_sweep
 from workflows.definitions import WORKFLOWS
 from workflows.queue import WorkQueue, make_huey
 from workflows.runner import RetryPolicy, WorkflowRunner
+from workflows.sla_clock import register_sla_clock
 from workflows.steps import WorkflowServices
 
 log = logging.getLogger("caseswarm")
@@ -53,6 +54,11 @@ def build(settings: Settings, *, config: SwarmConfig | None = None, migrate: boo
     runner = WorkflowRunner(services, WORKFLOWS, policy=policy, enqueue_at=queue.wake_at)
     queue.sweeps.append(lambda: follow_up_sweep(store, config=config, now=clock()))
     holder["runner"] = runner
+    register_sla_clock(queue.huey, services)
+    if "slack" in chats and any(d.usergroup for d in config.departments.values()):
+        from integrations.slack.directory import SlackDirectory, keep_usergroup_members_fresh
+
+        keep_usergroup_members_fresh(queue.huey, SlackDirectory(chats["slack"].client, clock=clock), services)
     store.wake, store.wake_at = queue.wake, queue.wake_at
     return Container(settings=settings, config=config, store=store, queue=queue, runner=runner, chats=chats,
                      ticketing=services.ticketing, crm=services.crm)

@@ -88,6 +88,8 @@ def case_summary(session: Session, row: CaseRow) -> CaseSummary:
         decisions=decisions,
         sla_engage_due=row.sla_engage_due,
         sla_resolve_due=row.sla_resolve_due,
+        sla_engage_state=row.sla_engage_state,
+        sla_resolve_state=row.sla_resolve_state,
         engaged_at=row.engaged_at,
         resolved_at=row.resolved_at,
         resolution=row.resolution,

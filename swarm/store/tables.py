@@ -64,6 +64,8 @@ class CaseRow(Base):
     resolved_by: Mapped[str | None] = mapped_column(String(64))
     sla_engage_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sla_resolve_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sla_engage_state: Mapped[str | None] = mapped_column(String(20))  # last state the SLA sweep saw (swarm.sla.SlaState)
+    sla_resolve_state: Mapped[str | None] = mapped_column(String(20))
     ticket_key: Mapped[str | None] = mapped_column(String(64))
     ticket_url: Mapped[str | None] = mapped_column(String(500))
     crm_record_id: Mapped[str | None] = mapped_column(String(64))

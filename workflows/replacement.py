@@ -1,0 +1,110 @@
+"""Asking the experts to take a case, and bringing in the next person when one of them declines.
+
+`ask_experts` posts one message in the case channel that mentions the experts who have not answered yet, with
+"I'm on it" / "Can't take it" where the platform has buttons. `replace_expert` (scheduled by a decline, once per
+person and case) picks the next person from the same department, skipping everyone already in the swarm or
+declined, invites them and asks them in turn; when nobody is left it says so plainly.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from swarm.errors import RetryLater
+from swarm.ports import ExpertRequest, Notice
+from swarm.store.queries import open_swarm_load
+from swarm.store.tables import CaseRow, ParticipantRow
+from swarm.usecases.common import note
+from workflows.case_updates import update_summary
+from workflows.participants import invite_pending, record_invites
+from workflows.routing import pick_for_department
+from workflows.steps import Step, StepContext
+
+NOT_ANSWERED = ("invited", "already_in_channel")  # in the channel, neither on it nor declined
+
+
+def ask_experts(ctx: StepContext) -> dict:
+    """One message asking every expert who has not answered yet (nothing when all have)."""
+    case, chat = _case_and_chat(ctx)
+    asked = [p.user_id for p in case.participants if p.role == "expert" and p.invite_status in NOT_ANSWERED]
+    if not asked:
+        return {"skipped": "every expert has answered"}
+    mentions = " ".join(chat.user_mention(user_id) for user_id in asked)
+    text = f":wave: {mentions}: you were brought into *{case.key}* · {case.title}. Can you take it?"
+    return _post(ctx, case, chat, ExpertRequest(text, case.key, experts=tuple(asked)))
+
+
+def pick_replacement(ctx: StepContext) -> dict:
+    """The next person from the decliner's department, or the sentence saying there is nobody."""
+    case, chat = _case_and_chat(ctx)
+    config, declined = ctx.services.config, ctx.payload
+    why = f": {declined['reason']}" if declined.get("reason") else ""
+    opening = f"{declined['name']} can't take {case.key}{why}."
+    department = config.departments.get(declined.get("department") or "")
+    if department is None:
+        return {"text": f":information_source: {opening} Bring someone else in with `/swarm add`.",
+                "note": f"No replacement picked for {declined['name']} (not an expert of a department)"}
+    present = {p.user_id for p in case.participants}  # includes everyone who declined
+    exclude = [m.id for m in department.members if chat.address(m) in present]
+    with ctx.services.store.read() as session:
+        load = open_swarm_load(session)
+    pick = pick_for_department(declined["department"], config, now=ctx.services.clock(), load=load, exclude=exclude)
+    address = chat.address(pick.person) if pick else None
+    if not address:
+        manager = chat.address(department.manager)
+        ask = f" {chat.user_mention(manager)}, can you find someone?" if manager else ""
+        return {"text": f":warning: {opening} Nobody else in {department.name} is available "
+                        f"(everyone is already in this swarm or has declined).{ask}",
+                "note": f"No replacement for {declined['name']}: nobody else in {department.name} is available"}
+    return {"user_id": address, "name": pick.person.name, "department": pick.department,
+            "reason": f"replacing {declined['name']}: {pick.reason}",
+            "text": f":arrows_counterclockwise: {opening} Bringing in {chat.user_mention(address)} from "
+                    f"{department.name} ({pick.reason}). Can you take it?"}
+
+
+def record_replacement(session: Session, ctx: StepContext, result: dict) -> None:
+    case = session.get(CaseRow, ctx.case_id)
+    if not result.get("user_id"):
+        note(session, case, "no_replacement", result["note"])
+        return
+    exists = session.scalar(select(ParticipantRow).where(ParticipantRow.case_id == case.id,
+                                                         ParticipantRow.user_id == result["user_id"]))
+    if exists is None:
+        session.add(ParticipantRow(case_id=case.id, user_id=result["user_id"], name=result["name"],
+                                   department=result["department"], role="expert", reason=result["reason"]))
+        note(session, case, "routed", f"Brought in {result['name']} ({result['reason']})")
+
+
+def ask_replacement(ctx: StepContext) -> dict:
+    """Tell the channel about the decline; the new person is asked in the same message."""
+    case, chat = _case_and_chat(ctx)
+    picked = ctx.results["pick"]
+    if picked.get("user_id"):
+        return _post(ctx, case, chat, ExpertRequest(picked["text"], case.key, experts=(picked["user_id"],)))
+    return _post(ctx, case, chat, Notice(picked["text"], case.key))
+
+
+def _post(ctx: StepContext, case: CaseRow, chat, message: Notice) -> dict:
+    if not case.channel_id:
+        raise RetryLater("the case channel is not created yet", retry_after=2)
+    if ctx.ambiguous and (found := chat.find_posted(case.channel_id, ctx.effect_key)):
+        return {"message_id": found}
+    return {"message_id": chat.post(case.channel_id, message, effect_key=ctx.effect_key)}
+
+
+def _case_and_chat(ctx: StepContext):
+    with ctx.services.store.read() as session:
+        case = session.scalars(select(CaseRow).where(CaseRow.id == ctx.case_id)
+                               .options(selectinload(CaseRow.participants))).one()
+    return case, ctx.chat_for(case.platform)
+
+
+ASK_EXPERTS = (Step("ask", ask_experts),)
+REPLACE_EXPERT = (
+    Step("pick", pick_replacement, record_replacement),
+    Step("invite", invite_pending, record_invites),
+    Step("ask", ask_replacement),
+    Step("update_summary", update_summary),
+)
+REPLACEMENT_WORKFLOWS = {"ask_experts": ASK_EXPERTS, "replace_expert": REPLACE_EXPERT}
