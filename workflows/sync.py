@@ -58,32 +58,6 @@ def record_ticket(session: Session, ctx: StepContext, result: dict) -> None:
     note(session, case, "ticket_linked", f"{verb} ticket {result['key']}")
 
 
-def sync_decision_ticket(ctx: StepContext) -> dict:
-    ticketing = ctx.services.ticketing
-    if ticketing is None:
-        return {"skipped": "ticketing is not configured"}
-    case = _case(ctx)
-    if not case.ticket_key:
-        _wait_for_link(ctx, "link_ticket", "the ticket")
-        return {"skipped": "no ticket linked"}
-    decision = _decision(ctx)
-    comment = ticketing.add_note(case.ticket_key, marker=f"decision-{decision.id}", text=decision_text(case, decision))
-    return {"comment_id": comment}
-
-
-def sync_status_ticket(ctx: StepContext) -> dict:
-    ticketing = ctx.services.ticketing
-    if ticketing is None:
-        return {"skipped": "ticketing is not configured"}
-    case = _case(ctx)
-    if not case.ticket_key:
-        _wait_for_link(ctx, "link_ticket", "the ticket")
-        return {"skipped": "no ticket linked"}
-    status = CaseStatus(ctx.payload["status"])
-    ticketing.set_status(case.ticket_key, status, marker=f"status-{ctx.workflow_id}", note=ctx.payload.get("note"))
-    return {"status": status.value}
-
-
 # -- CRM ---------------------------------------------------------------------------------------------------
 def link_customer(ctx: StepContext) -> dict:
     """What the CRM knows about the customer: account, tier, open cases (for the customer card)."""
@@ -127,29 +101,49 @@ def record_crm_record(session: Session, ctx: StepContext, result: dict) -> None:
     note(session, case, "crm_linked", f"Linked CRM case {result['number']}")
 
 
-def sync_decision_crm(ctx: StepContext) -> dict:
-    crm = ctx.services.crm
-    if crm is None:
-        return {"skipped": "CRM is not configured"}
-    case = _case(ctx)
-    if not case.crm_record_id:
-        _wait_for_link(ctx, "link_crm_record", "the CRM case")
-        return {"skipped": "no CRM case linked"}
-    decision = _decision(ctx)
-    return {"note_id": crm.add_note(case.crm_record_id, marker=f"decision-{decision.id}", text=decision_text(case, decision))}
+# -- decisions and status, to either system ---------------------------------------------------------------
+_SYSTEMS = {  # what each system's record is on the case, and the workflow that links it
+    "ticket": ("ticketing", "ticket_key", "link_ticket", "the ticket"),
+    "crm": ("crm", "crm_record_id", "link_crm_record", "the CRM case"),
+}
 
 
-def sync_status_crm(ctx: StepContext) -> dict:
-    crm = ctx.services.crm
-    if crm is None:
-        return {"skipped": "CRM is not configured"}
+def _target(ctx: StepContext, system: str):
+    """(port, case, record id), or None when the system is off or the case has no record there (after waiting
+    for a link that is still being made)."""
+    port_name, record_attr, link_kind, what = _SYSTEMS[system]
+    port = getattr(ctx.services, port_name)
+    if port is None:
+        return None
     case = _case(ctx)
-    if not case.crm_record_id:
-        _wait_for_link(ctx, "link_crm_record", "the CRM case")
-        return {"skipped": "no CRM case linked"}
-    crm.set_status(case.crm_record_id, CaseStatus(ctx.payload["status"]), marker=f"status-{ctx.workflow_id}",
-                   note=ctx.payload.get("note"))
-    return {"status": ctx.payload["status"]}
+    record = getattr(case, record_attr)
+    if not record:
+        _wait_for_link(ctx, link_kind, what)
+        return None
+    return port, case, record
+
+
+def sync_decision(system: str):
+    def act(ctx: StepContext) -> dict:
+        target = _target(ctx, system)
+        if target is None:
+            return {"skipped": f"no {system} to sync to"}
+        port, case, record = target
+        decision = _decision(ctx)
+        return {"note_id": port.add_note(record, marker=f"decision-{decision.id}", text=decision_text(case, decision))}
+    return act
+
+
+def sync_status(system: str):
+    def act(ctx: StepContext) -> dict:
+        target = _target(ctx, system)
+        if target is None:
+            return {"skipped": f"no {system} to sync to"}
+        port, _, record = target
+        status = CaseStatus(ctx.payload["status"])
+        port.set_status(record, status, marker=f"status-{ctx.workflow_id}", note=ctx.payload.get("note"))
+        return {"status": status.value}
+    return act
 
 
 # -- shared ------------------------------------------------------------------------------------------------
@@ -177,7 +171,7 @@ def _wait_for_link(ctx: StepContext, kind: str, what: str) -> None:
 LINK_TICKET = (Step("link_ticket", link_ticket, record_ticket),)
 LINK_CUSTOMER = (Step("link_customer", link_customer, record_customer),)
 LINK_CRM_RECORD = (Step("link_crm_record", link_crm_record, record_crm_record),)
-SYNC_DECISION_TICKET = (Step("add_comment", sync_decision_ticket),)
-SYNC_DECISION_CRM = (Step("add_note", sync_decision_crm),)
-SYNC_STATUS_TICKET = (Step("set_status", sync_status_ticket),)
-SYNC_STATUS_CRM = (Step("set_status", sync_status_crm),)
+SYNC_DECISION_TICKET = (Step("add_comment", sync_decision("ticket")),)
+SYNC_DECISION_CRM = (Step("add_note", sync_decision("crm")),)
+SYNC_STATUS_TICKET = (Step("set_status", sync_status("ticket")),)
+SYNC_STATUS_CRM = (Step("set_status", sync_status("crm")),)
