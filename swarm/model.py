@@ -87,6 +87,7 @@ class CaseSummary:
     customer_context: dict | None = None  # from the CRM: account_name, tier, open_cases, system
     history: object | None = None  # swarm.customer_history.CustomerHistory: our earlier cases for this customer
     linked_customers: tuple[str, ...] = ()  # other customers whose escalations joined this swarm
+    similar: tuple[tuple[str, str, str | None], ...] = ()  # resolved past cases like this one: (key, title, resolution)
 
 
 @dataclass(frozen=True)

@@ -45,3 +45,8 @@ def linked_line(case: CaseSummary) -> str | None:
     names = ", ".join(dict.fromkeys(case.linked_customers))
     n = len(case.linked_customers)
     return f"Also reported for: {names} ({n} linked escalation{'s' if n != 1 else ''})"
+
+
+def similar_lines(case: CaseSummary) -> list[str]:
+    """Resolved past cases like this one and how they ended: empty when there are none."""
+    return [f"{key} {title[:80]}" + (f" — {resolution[:120]}" if resolution else "") for key, title, resolution in case.similar]

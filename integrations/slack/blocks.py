@@ -47,6 +47,8 @@ def summary(case: CaseSummary, chat) -> Rendered:
     ]
     if linked := summary_text.linked_line(case):
         blocks.append(_section(f":link: {linked}"))
+    if similar := summary_text.similar_lines(case):
+        blocks.append(_section("*Similar past cases*\n" + "\n".join(f"• {line}" for line in similar)))
     if summary_text.history_lines(case):
         blocks.append(_section(_history(case)))
     if case.ticket_key or case.crm_record:

@@ -76,6 +76,8 @@ def summary_card(case: CaseSummary, departments: dict[str, str], root_causes: di
     ]
     if linked := summary_text.linked_line(case):
         body.append(_text(f"🔗 {linked}"))
+    if similar := summary_text.similar_lines(case):
+        body.append(_text("**Similar past cases**\n\n" + "\n\n".join(f"- {line}" for line in similar)))
     if callout := summary_text.history_callout(case):
         body.append(_text(f"🚨 **{callout}**", color="Attention"))
     if history := summary_text.history_lines(case):

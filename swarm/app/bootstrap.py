@@ -17,6 +17,7 @@ from swarm.usecases.follow_up import follow_up_sweep
 from workflows.definitions import WORKFLOWS
 from workflows.queue import WorkQueue, make_huey
 from workflows.runner import RetryPolicy, WorkflowRunner
+from workflows.digest import register_weekly_digest
 from workflows.sla_clock import register_sla_clock
 from workflows.steps import WorkflowServices
 
@@ -55,6 +56,7 @@ def build(settings: Settings, *, config: SwarmConfig | None = None, migrate: boo
     queue.sweeps.append(lambda: follow_up_sweep(store, config=config, now=clock()))
     holder["runner"] = runner
     register_sla_clock(queue.huey, services)
+    register_weekly_digest(queue.huey, services)
     if "slack" in chats and any(d.usergroup for d in config.departments.values()):
         from integrations.slack.directory import SlackDirectory, keep_usergroup_members_fresh
 

@@ -82,6 +82,7 @@ def case_summary(session: Session, row: CaseRow) -> CaseSummary:
         crm_record=row.crm_record_number,
         customer_context=row.customer_context,
         history=customer_history(session, customer=row.customer, before_case_id=row.id, at=row.created_at),
+        similar=similar_past_cases(session, row),
         linked_customers=tuple(session.scalars(select(LinkedReportRow.customer).where(LinkedReportRow.case_id == row.id)
                                                .order_by(LinkedReportRow.id))),
         participants=participants,
@@ -95,6 +96,17 @@ def case_summary(session: Session, row: CaseRow) -> CaseSummary:
         resolution=row.resolution,
         sync_notes=sync_notes(session, row.id),
     )
+
+
+def similar_past_cases(session: Session, row: CaseRow, limit: int = 3) -> tuple[tuple[str, str, str | None], ...]:
+    """Resolved cases most like this one (full-text), with how they were resolved: the company already knows."""
+    from swarm.search import similar_cases  # the search index is optional on exotic databases; import late
+
+    try:
+        hits = similar_cases(session, text=f"{row.title} {row.description}", limit=limit, exclude_case_id=row.id)
+    except NotImplementedError:
+        return ()
+    return tuple((h.key, h.title, session.get(CaseRow, h.case_id).resolution) for h in hits)
 
 
 def load_case_summary(session: Session, case_id: int) -> CaseSummary:

@@ -176,3 +176,23 @@ def _csrf(html: str) -> str:
     import re
 
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def test_the_weekly_digest_reaches_the_managers_channel_once_with_the_top_root_causes(database_url, slack_sandbox, tmp_path):
+    from workflows.digest import post_weekly_digest
+
+    swarm = start_harness(database_url, slack_sandbox, config=configured(), queue_url=f"sqlite:///{tmp_path / 'q.db'}")
+    try:
+        channel, _ = open_case(swarm)
+        swarm.command("resolve Refunded", channel=channel)
+        with swarm.container.store.transaction() as tx:
+            row = case_by_key(tx.session, "CS-1")
+            row.root_cause, row.root_cause_department = "billing-error", "billing"
+        services = swarm.container.runner.services
+        services.clock = lambda: utcnow() + timedelta(days=7)  # the week after: this week is then "last week"
+        first, again = post_weekly_digest(services), post_weekly_digest(services)
+        assert first is not None and again == first
+        [digest] = [m["text"] for m in slack_sandbox.messages("CMANAGERS1") if "Top root causes" in m.get("text", "")]
+        assert "Billing error (Billing): 1 case" in digest
+    finally:
+        swarm.close()

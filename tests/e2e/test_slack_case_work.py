@@ -113,3 +113,17 @@ def test_a_second_escalation_for_the_same_customer_shows_history_and_the_callout
     assert "2nd escalation in 30 days for this customer" in pinned
     assert "Customer history: 1 earlier case, 0 open" in pinned
     assert "CS-1 (resolved" in pinned and "Released the held pallets" in pinned
+
+
+def test_similar_past_cases_and_how_they_ended_are_shown_when_a_case_opens(swarm):
+    open_case(swarm)
+    swarm.command("resolve Released the pallets held at the Leeds warehouse", channel=swarm.case().channel_id)
+    swarm.drain()
+    swarm.escalate("Globex orders stuck in the warehouse\nShipment for orders 7001-7003 held since Tuesday.",
+                   customer="Globex", category="operations")
+    swarm.drain()
+    second = swarm.case("CS-2")
+    pinned = json.dumps(next(m for m in swarm.sandbox.messages(second.channel_id)
+                             if m["ts"] in swarm.sandbox.pins(second.channel_id))["blocks"])
+    assert "Similar past cases" in pinned
+    assert "CS-1 Initech orders stuck in the warehouse" in pinned and "Released the pallets" in pinned
