@@ -1,30 +1,20 @@
 """Declarative configuration: departments, routing rules, SLA policies and case settings, loaded from YAML."""
 
 from config.loader import ConfigError, Problem, default_config_dir, load_config
-from config.model import (
-    BusinessHours,
+from config.departments import BusinessHours, Department, DepartmentsFile, Override, Person, Rotation
+from config.model import SwarmConfig, render_routing_table
+from config.routing_rules import DefaultRoute, RoutingFile, Rule, RuleConditions
+from config.sla_policy import SlaPolicy, SlaTarget
+from config.swarm_file import (
     ChannelSettings,
     CrmSettings,
-    DefaultRoute,
-    Department,
-    DepartmentsFile,
     JiraProject,
     JiraSettings,
-    Override,
-    Person,
-    Rotation,
-    RoutingFile,
-    Rule,
-    RuleConditions,
     SalesforceSettings,
-    SlaPolicy,
-    SlaTarget,
-    SwarmConfig,
     SwarmFile,
     TicketingSettings,
-    parse_duration,
-    render_routing_table,
 )
+from config.values import parse_duration
 
 __all__ = [
     "BusinessHours",

@@ -13,7 +13,12 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from config.model import DepartmentsFile, Finding, Loc, RoutingFile, SlaPolicy, SwarmConfig, SwarmFile
+from config.departments import DepartmentsFile
+from config.model import SwarmConfig
+from config.routing_rules import RoutingFile
+from config.sla_policy import SlaPolicy
+from config.swarm_file import SwarmFile
+from config.values import Finding, Loc
 
 FILES: dict[str, type[BaseModel]] = {
     "departments.yml": DepartmentsFile,

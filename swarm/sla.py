@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from config.model import BusinessHours, SlaPolicy
+from config.departments import BusinessHours
+from config.sla_policy import SlaPolicy
 
 DEFAULT_AT_RISK_SHARE = 0.8
 ENGAGE, RESOLVE = "engage", "resolve"

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from config.model import Department, Rotation
+from config.departments import Department, Rotation
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,9 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Collection, Iterable, Iterator, Mapping
 
-from config.model import Department, Person, Rule, SwarmConfig
+from config.departments import Department, Person
+from config.model import SwarmConfig
+from config.routing_rules import Rule
 from swarm.model import Severity
 from workflows.rotation import current_shift
 

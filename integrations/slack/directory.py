@@ -19,7 +19,8 @@ from pydantic import ValidationError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from config.model import Person, SwarmConfig
+from config.departments import Person
+from config.model import SwarmConfig
 from swarm.store.tables import utcnow
 
 log = logging.getLogger("caseswarm.slack.directory")

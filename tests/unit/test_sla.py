@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from config import ConfigError, default_config_dir, load_config
-from config.model import BusinessHours, ChannelSettings
+from config.departments import BusinessHours
+from config.swarm_file import ChannelSettings
 from swarm.sla import SlaState, at_risk_share, case_clocks, due_after, latest_milestone, measure, milestones, working_time
 from workflows.sla_clock import CaseTimes, plan_sla_work
 
