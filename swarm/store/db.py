@@ -36,10 +36,15 @@ def _sqlite_engine(url: str) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # pragma: no cover
         # A deferred transaction that later writes can fail with SQLITE_BUSY under WAL without waiting;
-        # taking the write lock up front makes concurrent web and worker threads queue instead.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # taking the write lock up front makes concurrent web and worker threads queue instead. Read-only
+        # sessions never write, so they stay deferred: under WAL they neither wait for nor block a writer.
+        read_only = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
+
+
+READ_ONLY = "caseswarm_read_only"
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -66,6 +71,7 @@ class Store:
                  wake_at: Callable[[int, datetime], None] | None = None):
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
         # Set by the composition root once the queue exists; until then (and in `swarm db upgrade`) nothing wakes.
         self.wake = wake or (lambda ids: None)
         self.wake_at = wake_at or (lambda workflow_id, when: None)
@@ -89,7 +95,7 @@ class Store:
 
     @contextlib.contextmanager
     def _read(self) -> Iterator[Session]:
-        session = self._sessions()
+        session = self._read_sessions()
         try:
             with session.begin():
                 yield session
