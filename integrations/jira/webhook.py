@@ -50,6 +50,8 @@ def parse_event(payload: dict, *, delivery_id: str) -> TicketEvent | None:
         raise BadPayload("expected a JSON object")
     kind = payload.get("webhookEvent")
     issue = payload.get("issue") or {}
+    if not isinstance(issue, dict):
+        raise BadPayload("issue must be an object")
     key = issue.get("key")
     if kind not in ("jira:issue_updated", "comment_created"):
         return None

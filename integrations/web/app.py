@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, jsonify, request
 from slack_bolt.adapter.flask import SlackRequestHandler
+from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
+
+log = logging.getLogger("caseswarm.web")
 
 
 def create_app(container) -> Flask:
@@ -35,7 +40,23 @@ def _slack_routes(app: Flask, container) -> None:
     from integrations.slack.app import build_bolt_app
 
     handler = SlackRequestHandler(build_bolt_app(container))
+    verifier = SignatureVerifier(container.settings.slack_signing_secret.get_secret_value())
 
     @app.post("/slack/events")
     def slack_events():
-        return handler.handle(request)
+        # Bolt parses the body before it checks the signature, so a malformed unsigned body would be a 500:
+        # verify first, here, and only then let Bolt parse.
+        if not _signed_by_slack(verifier, request):
+            return jsonify(error="invalid or missing Slack signature"), 401
+        try:
+            return handler.handle(request)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:  # signed, but not a payload Slack sends
+            log.warning("slack.malformed_payload error=%s", type(exc).__name__)
+            return jsonify(error=f"malformed Slack payload ({type(exc).__name__})"), 400
+
+
+def _signed_by_slack(verifier: SignatureVerifier, req) -> bool:
+    try:
+        return verifier.is_valid_request(req.get_data(cache=True), dict(req.headers))
+    except (ValueError, TypeError):  # e.g. a timestamp that is not a number
+        return False

@@ -10,7 +10,7 @@ from swarm.errors import InvalidInput, NotFound
 from swarm.model import CaseStatus
 from swarm.store.db import Store
 from swarm.store.outbox import schedule
-from swarm.store.tables import ParticipantRow, utcnow
+from swarm.store.tables import ParticipantRow, WorkflowRow, utcnow
 from swarm.usecases.common import case_in_channel, note
 
 
@@ -22,9 +22,10 @@ def add_department(store: Store, *, channel_id: str, department: str, known: dic
         raise InvalidInput({"department": f"Department '{department}' is not one of: {', '.join(known)}"})
     with store.transaction() as tx:
         case = _active_case(tx.session, channel_id)
-        note(tx.session, case, "department_requested", f"{actor_name} asked for {known[dept]}", actor=actor_name)
-        schedule(tx, case_id=case.id, kind="add_department", key=f"add_department:{case.id}:{request_key}",
-                 payload={"department": dept, "actor": actor_name})
+        key = f"add_department:{case.id}:{request_key}"
+        if tx.session.scalar(select(WorkflowRow.id).where(WorkflowRow.dedupe_key == key)) is None:  # not a re-send
+            note(tx.session, case, "department_requested", f"{actor_name} asked for {known[dept]}", actor=actor_name)
+            schedule(tx, case_id=case.id, kind="add_department", key=key, payload={"department": dept, "actor": actor_name})
         return case.key
 
 

@@ -6,6 +6,7 @@ from slack_bolt import App
 
 from integrations.slack import views
 from integrations.slack.listeners import case_channel
+from integrations.slack.listeners.replies import open_form, tell
 from swarm.errors import InvalidInput, NotFound
 
 
@@ -16,18 +17,20 @@ def register(app: App, deps) -> None:
     @app.action("case_decide")
     def open_decision_form(ack, body, client):
         ack()
-        client.views_open(trigger_id=body["trigger_id"], view=views.decision_modal(body["actions"][0]["value"], body["channel"]["id"]))
+        open_form(client, body["trigger_id"], views.decision_modal(body["actions"][0]["value"], body["channel"]["id"]),
+                  channel=body["channel"]["id"], user=body["user"]["id"])
 
     @app.action("case_resolve")
     def open_resolve_form(ack, body, client):
         ack()
-        open_resolve_modal(client, deps.config, body["trigger_id"], body["actions"][0]["value"], body["channel"]["id"])
+        open_resolve_modal(client, deps.config, body["trigger_id"], body["actions"][0]["value"], body["channel"]["id"],
+                           user=body["user"]["id"])
 
     @app.action("case_add_department")
     def open_add_form(ack, body, client):
         ack()
         view = views.add_department_modal(body["actions"][0]["value"], body["channel"]["id"], departments)
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        open_form(client, body["trigger_id"], view, channel=body["channel"]["id"], user=body["user"]["id"])
 
     @app.action("case_status")
     def show_status(ack, body, client):
@@ -72,11 +75,12 @@ def register(app: App, deps) -> None:
         _tell(client, channel, who.user_id, text)
 
 
-def open_resolve_modal(client, config, trigger_id: str, case_key: str, channel_id: str, summary: str = "") -> None:
+def open_resolve_modal(client, config, trigger_id: str, case_key: str, channel_id: str, summary: str = "",
+                       user: str | None = None) -> None:
     departments = {d: dept.name for d, dept in config.departments.items()}
-    client.views_open(trigger_id=trigger_id, view=views.resolve_modal(
-        case_key, channel_id, root_causes=dict(config.resolution.root_causes), departments=departments,
-        required=config.resolution.require_root_cause, summary=summary))
+    view = views.resolve_modal(case_key, channel_id, root_causes=dict(config.resolution.root_causes), departments=departments,
+                               required=config.resolution.require_root_cause, summary=summary)
+    open_form(client, trigger_id, view, channel=channel_id, user=user)
 
 
 def _submit(ack, field: str, action) -> None:
@@ -107,4 +111,4 @@ def _safely(action) -> str:
 
 
 def _tell(client, channel: str, user: str, text: str) -> None:
-    client.chat_postEphemeral(channel=channel, user=user, text=text)
+    tell(client, channel, user, text)

@@ -35,7 +35,8 @@ def register(app: App, deps) -> None:
             return ack(HELP)
         if sub == "new":
             ack()
-            return open_empty_form(client, command["trigger_id"], categories)
+            return open_empty_form(client, command["trigger_id"], categories, channel=command["channel_id"],
+                                   user=command["user_id"])
         if sub == "resolve" and deps.config.resolution.require_root_cause:
             return _resolve_with_form(ack, deps, client, command, rest)
         if sub not in SUBCOMMANDS:
@@ -53,7 +54,8 @@ def _resolve_with_form(ack, deps, client, command: dict, summary: str) -> None:
     except NotFound as exc:
         return ack(case_channel.user_error(exc))
     ack()
-    open_resolve_modal(client, deps.config, command["trigger_id"], key, command["channel_id"], summary.strip())
+    open_resolve_modal(client, deps.config, command["trigger_id"], key, command["channel_id"], summary.strip(),
+                       user=command["user_id"])
 
 
 def _run(deps, sub: str, rest: str, command: dict) -> str:

@@ -8,6 +8,7 @@ from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
 from integrations.slack import views
+from integrations.slack.listeners.replies import open_form
 from swarm.errors import InvalidInput
 from swarm.escalation_form import DESCRIPTION_MAX, EscalationForm, title_from_message, validate_escalation
 from swarm.store.queries import case_by_dedupe_key
@@ -31,14 +32,15 @@ def register(app: App, deps) -> None:
             already = (existing.key, existing.channel_id) if existing else None
         if already:
             text = f"This message was already escalated as *{already[0]}*" + (f": <#{already[1]}>" if already[1] else " (opening…)")
-            client.views_open(trigger_id=shortcut["trigger_id"], view=views.confirmation("Already escalated", text))
+            open_form(client, shortcut["trigger_id"], views.confirmation("Already escalated", text),
+                      channel=channel, user=shortcut["user"]["id"])
             return
         text = message.get("text", "")
         view = views.escalation_modal(categories=categories, title=title_from_message(text), description=text[:DESCRIPTION_MAX],
                                       source_link=_permalink(client, channel, message["ts"]),
                                       metadata={"channel": channel, "ts": message["ts"]},
                                       similar=open_swarms_like(store, text=text))
-        client.views_open(trigger_id=shortcut["trigger_id"], view=view)
+        open_form(client, shortcut["trigger_id"], view, channel=channel, user=shortcut["user"]["id"])
 
     @app.view(views.ESCALATION_MODAL)
     def submit_escalation(ack, body, view):
@@ -76,9 +78,10 @@ def _join(ack, store, escalation, target: str) -> None:
                     "appear in the message thread."))
 
 
-def open_empty_form(client, trigger_id: str, categories: dict[str, str]) -> None:
+def open_empty_form(client, trigger_id: str, categories: dict[str, str], *, channel: str | None = None,
+                    user: str | None = None) -> None:
     """`/swarm new`: the same form with nothing prefilled."""
-    client.views_open(trigger_id=trigger_id, view=views.escalation_modal(categories=categories))
+    open_form(client, trigger_id, views.escalation_modal(categories=categories), channel=channel, user=user)
 
 
 def source_key(team: str, channel: str, ts: str) -> str:

@@ -10,6 +10,8 @@ import json
 
 from slack_bolt import App
 
+from integrations.slack.listeners.replies import open_form, tell
+
 from integrations.slack import views
 from swarm.errors import NotFound
 from swarm.usecases.responses import accept_case, decline_case
@@ -29,12 +31,13 @@ def register(app: App, deps) -> None:
             text = f"Thanks, you're on {result.case_key}." if result.recorded else f"You're already on {result.case_key}."
         except NotFound as exc:
             text = str(exc)
-        client.chat_postEphemeral(channel=channel, user=user, text=text)
+        tell(client, channel, user, text)
 
     @app.action(EXPERT_DECLINE)
     def ask_for_reason(ack, body, client):
         ack()
-        client.views_open(trigger_id=body["trigger_id"], view=decline_modal(body["actions"][0]["value"], body["channel"]["id"]))
+        open_form(client, body["trigger_id"], decline_modal(body["actions"][0]["value"], body["channel"]["id"]),
+                  channel=body["channel"]["id"], user=body["user"]["id"])
 
     @app.view(DECLINE_MODAL)
     def decline(ack, body, view):
