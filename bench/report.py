@@ -387,10 +387,10 @@ def _finding_shared_process(results: dict) -> str:
     return (f"**Workers in the web process slow the acks**: submit p50 {ms(off['p50'])} → {ms(on['p50'])}, p99 "
             f"{ms(off['p99'])} → {ms(on['p99'])} once 2 worker threads open swarms beside the web threads. Two causes, "
             "both visible in the code: every thread shares one GIL (`swarm serve` runs web and workers in one "
-            "process), and on SQLite every transaction, reads included, starts with `BEGIN IMMEDIATE` "
-            "(swarm/store/db.py), so a read waits for the single write lock, and a waiter sleeps in SQLite's busy-handler "
-            f"steps (up to 100 ms each) rather than waking when the lock frees — consistent with the long tail.{pg_note} Suggestions: run `swarm worker` as "
-            "its own process next to the web process; open read-only transactions with a plain (deferred) BEGIN.")
+            "process), and on SQLite every writing transaction starts with `BEGIN IMMEDIATE` (swarm/store/db.py; "
+            "read-only sessions begin deferred), so writers queue for the single write lock, and a waiter sleeps in "
+            f"SQLite's busy-handler steps (up to 100 ms each) rather than waking when the lock frees — consistent with the "
+            f"long tail.{pg_note} Suggestion: run `swarm worker` as its own process next to the web process.")
 
 
 def _finding_calls(results: dict) -> str:
@@ -398,12 +398,11 @@ def _finding_calls(results: dict) -> str:
     if "ratio" not in calls:
         return ""
     return (f"**{calls['swarm_calls']:g} calls per swarm against {calls['minimum_calls']}.** The largest avoidable items: "
-            "the two `chat.update` re-renders of the summary (coalesce the ticket and customer refreshes into one, or post "
-            "the summary once both links are known), the Jira label search before every first create (do it only when "
-            "the step is ambiguous, as the Slack steps do), the jira library's re-read after create (`prefetch=False`), "
-            "the second SOQL query (one query with a sub-select of open cases) and `chat.getPermalink` (the link can be "
-            "built from the team URL that `auth.test` already gave). The thread reply and the remote link are features; "
-            "they keep the ratio above 1.1 whatever else is trimmed (8 / 6 = 1.33×).")
+            "summary re-renders now coalesce while one is waiting, and Jira's search-before-create and read-after-create "
+            "are gone from first attempts; what remains beyond the minimum is the `chat.update` that shows the ticket and "
+            "customer card once they are linked, the second SOQL query (open cases; one query with a sub-select would "
+            "do) and `chat.getPermalink` (buildable from the team URL `auth.test` gave). The thread reply and the remote "
+            "link are features; they keep the ratio above 1.1 whatever else is trimmed (8 / 6 = 1.33×).")
 
 
 def _finding_time(results: dict) -> str:
