@@ -145,3 +145,34 @@ def test_status_and_unknown_commands_answer_the_person(teams_swarm):
     assert "**CS-1**" in status and "Decisions: 0" in status
     empty = teams_swarm.click(cards.DECIDE, decision="   ").json()["value"]
     assert empty.startswith("Decision text is required")
+
+
+def test_a_status_update_and_the_follow_up_work_from_teams_too(teams_swarm):
+    message_id, _ = teams_swarm.escalate(REFUND_MESSAGE)
+    teams_swarm.drain()
+    case = teams_swarm.case()
+    expert = next(p for p in case.participants if p.role == "expert")
+    activity = _mention(teams_swarm, case.channel_id, expert.user_id, "update Known issue, refund by 14:00")
+    for _ in range(2):  # the same activity delivered twice
+        teams_swarm.driver.send(activity)
+    teams_swarm.drain()
+    thread = teams_swarm.sandbox.messages(teams_swarm.support_channel, thread=message_id)
+    assert sum("Known issue, refund by 14:00" in json.dumps(m) for m in thread) == 1
+
+    teams_swarm.driver.user_message(case.channel_id, AGENT, "resolve Refunded", mention_bot=True)
+    follow_up_posted = lambda: any("Follow up with Acme Corp" in json.dumps(m)  # noqa: E731
+                                   for m in teams_swarm.sandbox.messages(teams_swarm.support_channel, thread=message_id))
+    teams_swarm.drain(until=follow_up_posted)
+    _, done = teams_swarm.driver.user_message(case.channel_id, AGENT, "followup done CS-1", mention_bot=True)
+    assert done.status_code == 200
+    assert any("followed up with Acme Corp" in line for line in teams_swarm.timeline())
+
+
+def _mention(harness, channel_id: str, user_id: str, text: str) -> dict:
+    """The activity Teams delivers for an @mention, built once so it can be delivered twice."""
+    message_id = harness.sandbox.post_as_user(channel_id, user_id, f"<at>{harness.sandbox.bot_name}</at> {text}")
+    activity = harness.driver._envelope("message", user_id, channel_id, message_id, activity_id=message_id)
+    activity.update(text=f"<at>{harness.sandbox.bot_name}</at> {text}", textFormat="plain")
+    activity["entities"].append({"type": "mention", "text": f"<at>{harness.sandbox.bot_name}</at>",
+                                 "mentioned": {"id": harness.driver._bot_id(), "name": harness.sandbox.bot_name}})
+    return activity

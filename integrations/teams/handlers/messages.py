@@ -12,11 +12,15 @@ from integrations.teams.handlers import case_channel
 from integrations.teams.handlers.people import actor
 from swarm.errors import ExternalError, InvalidInput, NotFound
 from swarm.usecases.engagement import note_channel_message
+from swarm.usecases.follow_up import complete_follow_up
+from swarm.usecases.known_issue import post_status_update
 
 HELP = ("**CaseSwarm** — in a case channel, mention me with:\n\n"
         "- `decide <text>` — record a decision\n\n- `add <department or email>` — bring in more people\n\n"
         "- `status` — where the case stands\n\n- `resolve <summary>` — resolve the case (the channel is archived later)\n\n"
         "- `reopen [reason]` — reopen a resolved case\n\n"
+        "- `update <text>` — tell every source thread that reported the problem (known issue, ETA …)\n\n"
+        "- `followup done CS-12` — you called the customer back after the resolution\n\n"
         "To open a case, use **Escalate to swarm** in a message's ⋯ menu.")
 _AT_TAG = re.compile(r"<at>[^<]*</at>")
 
@@ -64,4 +68,13 @@ def _run(container, channel: str, command: str, activity) -> str:
         return case_channel.add(container, channel_id=channel, who=who, target=rest, request_key=f"teams:{activity.id}")
     if sub == "status":
         return case_channel.status(container, channel_id=channel)
+    if sub == "update":
+        key, threads = post_status_update(container.store, channel_id=channel, text=rest, author=who.name,
+                                          dedupe_key=f"teams:message:{activity.id}")
+        return f"Update sent to {threads} source thread{'s' if threads != 1 else ''} of {key}."
+    if sub == "followup":
+        action, _, key = rest.partition(" ")
+        if action.lower() != "done" or not key.strip():
+            raise InvalidInput({"followup": "Say which case: followup done CS-12"})
+        return complete_follow_up(container.store, case_key=key.strip(), actor=who.name)
     return HELP
