@@ -50,3 +50,28 @@ def linked_line(case: CaseSummary) -> str | None:
 def similar_lines(case: CaseSummary) -> list[str]:
     """Resolved past cases like this one and how they ended: empty when there are none."""
     return [f"{key} {title[:80]}" + (f" — {resolution[:120]}" if resolution else "") for key, title, resolution in case.similar]
+
+
+def status_lines(case: CaseSummary, *, bold: str, warning: str) -> list[str]:
+    """Where the case stands, for `/swarm status` on any platform (`bold` is the platform's bold marker)."""
+    from swarm.usecases.common import format_duration
+
+    engaged = (f"engaged after {format_duration((case.engaged_at - case.created_at).total_seconds())}"
+               if case.engaged_at else "no expert has written yet")
+    people = ", ".join(f"{p.name} ({p.department or p.role})" for p in case.participants)
+    lines = [f"{bold}{case.key}{bold} · {case.title} — {bold}{case.status.value}{bold}, {case.severity.value}, "
+             f"customer {case.customer}", f"People: {people}", f"Decisions: {len(case.decisions)} · {engaged}"]
+    if case.resolution:
+        lines.append(f"Resolution: {case.resolution}")
+    return lines + [f"{warning} {note}" for note in case.sync_notes]
+
+
+def user_error_text(exc: Exception) -> str:
+    """The answer for an error a person can fix; anything else is a bug and propagates."""
+    from swarm.errors import InvalidInput, NotFound
+
+    if isinstance(exc, InvalidInput):
+        return " ".join(exc.fields.values())
+    if isinstance(exc, NotFound):
+        return str(exc)
+    raise exc

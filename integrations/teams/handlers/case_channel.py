@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 
 from integrations.teams.handlers.people import Actor, person
-from swarm.errors import InvalidInput, NotFound
+from swarm import summary_text
+from swarm.errors import InvalidInput
 from swarm.model import CaseSummary
 from swarm.store.queries import load_case_summary
 from swarm.usecases.common import case_in_channel, format_duration
@@ -74,21 +75,8 @@ def status(container, *, channel_id: str) -> str:
 
 
 def status_text(case: CaseSummary) -> str:
-    engaged = (f"engaged after {format_duration((case.engaged_at - case.created_at).total_seconds())}"
-               if case.engaged_at else "no expert has written yet")
-    people = ", ".join(f"{p.name} ({p.department or p.role})" for p in case.participants)
-    lines = [f"**{case.key}** · {case.title} — **{case.status.value}**, {case.severity.value}, customer {case.customer}",
-             f"People: {people}", f"Decisions: {len(case.decisions)} · {engaged}"]
-    if case.resolution:
-        lines.append(f"Resolution: {case.resolution}")
-    lines += [f"⚠️ {note}" for note in case.sync_notes]
-    return "\n\n".join(lines)
+    return "\n\n".join(summary_text.status_lines(case, bold="**", warning="⚠️"))
 
 
 def user_error(exc: Exception) -> str:
-    """The reply for an error a person can fix; anything else is a bug and propagates."""
-    if isinstance(exc, InvalidInput):
-        return " ".join(exc.fields.values())
-    if isinstance(exc, NotFound):
-        return str(exc)
-    raise exc
+    return summary_text.user_error_text(exc)
