@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import secrets
 import threading
-import time
 from dataclasses import dataclass
-from typing import Callable
 
-from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from config.settings import load_settings
 from integrations.slack.sandbox import SlackDriver, SlackSandbox
 from integrations.web.app import create_app
 from swarm.app.bootstrap import Container, build
-from swarm.model import CaseSummary
-from swarm.store.queries import case_by_key, load_case_summary, timeline
-from swarm.store.tables import CaseRow, WorkflowRow
+from tests.support.case_views import CaseViews
 
 AGENT = "UAGENT001"
 JIRA_WEBHOOK_SECRET = "jira-webhook-secret-for-tests"
@@ -25,7 +20,7 @@ SUPPORT = "CSUPPORT01"
 
 
 @dataclass
-class SwarmHarness:
+class SwarmHarness(CaseViews):
     container: Container
     sandbox: SlackSandbox
     driver: SlackDriver
@@ -55,51 +50,6 @@ class SwarmHarness:
         return self.driver.slash_command(user_id=user, channel_id=channel, text=text)
 
     # -- looking at the result ------------------------------------------------------------------------------
-    def drain(self, until: Callable[[], bool] | None = None, timeout: float = 15.0) -> None:
-        """Run due workflows until `until()` holds (or nothing is left to do, when no condition is given)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            self.container.runner.run_due()
-            if until is not None and until():
-                return
-            if until is None and not self.due():
-                return
-            time.sleep(0.05)
-        raise AssertionError("workflows did not finish in time: " + repr(self.workflows()))
-
-    def due(self, within: float = 10.0) -> list[int]:
-        """Workflows due now or retrying within `within` seconds (a resolved case's archive, hours away, is not)."""
-        from datetime import timedelta
-
-        from swarm.store.tables import utcnow
-
-        horizon = utcnow() + timedelta(seconds=within)
-        with self.container.store.read() as session:
-            return list(session.scalars(select(WorkflowRow.id).where(
-                (WorkflowRow.status == "running") | ((WorkflowRow.status == "pending") & (WorkflowRow.next_run_at <= horizon)))))
-
-    def pending(self) -> list[tuple[int, str, str]]:
-        with self.container.store.read() as session:
-            rows = session.execute(select(WorkflowRow.id, WorkflowRow.kind, WorkflowRow.status)
-                                   .where(WorkflowRow.status.in_(("pending", "running"))))
-            return [tuple(r) for r in rows]
-
-    def workflows(self) -> list[tuple[str, str, str | None]]:
-        with self.container.store.read() as session:
-            return [(w.kind, w.status, w.last_error) for w in session.scalars(select(WorkflowRow).order_by(WorkflowRow.id))]
-
-    def case(self, key: str = "CS-1") -> CaseSummary:
-        with self.container.store.read() as session:
-            return load_case_summary(session, case_by_key(session, key).id)
-
-    def case_count(self) -> int:
-        with self.container.store.read() as session:
-            return len(session.scalars(select(CaseRow.id)).all())
-
-    def timeline(self, key: str = "CS-1") -> list[str]:
-        with self.container.store.read() as session:
-            return [f"{e.kind}: {e.text}" for e in timeline(session, case_by_key(session, key).id)]
-
     def case_channels(self) -> list[dict]:
         return [c for c in self.sandbox.channels() if c["name"].startswith("case-")]
 

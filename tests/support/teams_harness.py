@@ -1,18 +1,15 @@
 """Run the real app (composition root, Teams SDK bot on uvicorn) on 127.0.0.1 against the Teams sandbox.
 
-bootstrap.build() does not wire Teams yet, so the harness adds the TeamsChat to container.chats["teams"] the way
-bootstrap should (see TeamsSettings.from_settings): the workflows share that dict, so they see it too.
+The harness adds a TeamsChat built on the sandbox's settings to container.chats["teams"] (bootstrap builds one from
+TEAMS_* settings the same way); the workflows share that dict, so they see it too.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
-from typing import Callable
 
 import pytest
 import requests
-from sqlalchemy import select, update
 
 from config.settings import load_settings
 from integrations.teams.bot import build_teams_asgi_app
@@ -21,15 +18,14 @@ from integrations.teams.sandbox import FRONTLINE, TeamsDriver, TeamsSandbox
 from integrations.teams.sandbox.driver import dialog_card, submitted_data
 from integrations.teams.server import TeamsServer
 from swarm.app.bootstrap import Container, build
-from swarm.model import CaseSummary
-from swarm.store.queries import case_by_key, load_case_summary, timeline
-from swarm.store.tables import CaseRow, WorkflowRow, utcnow
+from swarm.store.queries import case_by_key
+from tests.support.case_views import CaseViews
 
 AGENT = TeamsSandbox.user_id(FRONTLINE[0])  # Maya Chen, frontline agent
 
 
 @dataclass
-class TeamsHarness:
+class TeamsHarness(CaseViews):
     container: Container
     sandbox: TeamsSandbox
     driver: TeamsDriver
@@ -75,44 +71,6 @@ class TeamsHarness:
                                                verb=verb, data={"case": case.key}, inputs=inputs)
 
     # -- looking at the result ------------------------------------------------------------------------------
-    def drain(self, until: Callable[[], bool] | None = None, timeout: float = 15.0) -> None:
-        """Run due workflows until `until()` holds (or nothing is left to do, when no condition is given)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            self.container.runner.run_due()
-            if (until is not None and until()) or (until is None and not self.pending()):
-                return
-            time.sleep(0.05)
-        raise AssertionError("workflows did not finish in time: " + repr(self.workflows()))
-
-    def fast_forward(self, kind: str) -> None:
-        """Make waiting workflows of `kind` due now (the configured delay, or a Retry-After, has passed)."""
-        with self.container.store.transaction() as tx:
-            tx.session.execute(update(WorkflowRow).where(WorkflowRow.kind == kind, WorkflowRow.status == "pending")
-                               .values(next_run_at=utcnow()))
-
-    def pending(self) -> list[tuple[int, str, str]]:
-        with self.container.store.read() as session:
-            rows = session.execute(select(WorkflowRow.id, WorkflowRow.kind, WorkflowRow.status)
-                                   .where(WorkflowRow.status.in_(("pending", "running"))))
-            return [tuple(r) for r in rows]
-
-    def workflows(self) -> list[tuple[str, str, str | None]]:
-        with self.container.store.read() as session:
-            return [(w.kind, w.status, w.last_error) for w in session.scalars(select(WorkflowRow).order_by(WorkflowRow.id))]
-
-    def case(self, key: str = "CS-1") -> CaseSummary:
-        with self.container.store.read() as session:
-            return load_case_summary(session, case_by_key(session, key).id)
-
-    def case_count(self) -> int:
-        with self.container.store.read() as session:
-            return len(session.scalars(select(CaseRow.id)).all())
-
-    def timeline(self, key: str = "CS-1") -> list[str]:
-        with self.container.store.read() as session:
-            return [f"{e.kind}: {e.text}" for e in timeline(session, case_by_key(session, key).id)]
-
     def summary_id(self, key: str = "CS-1") -> str:
         with self.container.store.read() as session:
             return case_by_key(session, key).summary_message_id
