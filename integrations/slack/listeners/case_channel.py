@@ -8,15 +8,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from integrations import chat_actions
 from swarm import summary_text
 from swarm.errors import InvalidInput
 from swarm.model import CaseSummary
 from swarm.store.queries import load_case_summary
-from swarm.usecases.common import case_in_channel, format_duration
-from swarm.usecases.decide import record_decision
+from swarm.usecases.common import case_in_channel
 from swarm.usecases.follow_up import complete_follow_up
 from swarm.usecases.known_issue import post_status_update
-from swarm.usecases.lifecycle import reopen_case, resolve_case
 from swarm.usecases.membership import add_department, add_person
 from swarm.usecases.sync import link_record
 
@@ -34,26 +33,8 @@ def actor(people, user: dict) -> Actor:
     return Actor(user["id"], people.name(user), people.department_of(user["id"]))
 
 
-def decide(deps, *, channel_id: str, who: Actor, text: str | None, dedupe_key: str, link: str | None = None) -> str:
-    result = record_decision(deps.store, channel_id=channel_id, text=text, author_id=who.user_id, author_name=who.name,
-                             department=who.department, dedupe_key=dedupe_key, link=link)
-    return f"Decision recorded on {result.case_key}." if result.created else f"That decision is already recorded on {result.case_key}."
-
-
-def resolve(deps, *, channel_id: str, who: Actor, summary: str | None, root_cause: str | None = None,
-            root_cause_department: str | None = None) -> str:
-    archive_after = deps.config.channel.archive_after
-    result = resolve_case(deps.store, channel_id=channel_id, summary=summary, actor_id=who.user_id, actor_name=who.name,
-                          config=deps.config, root_cause=root_cause, root_cause_department=root_cause_department)
-    if not result.created:
-        return f"{result.case_key} is already resolved."
-    later = f" The channel will be archived in {format_duration(archive_after.total_seconds())}." if archive_after else ""
-    return f"{result.case_key} resolved after {result.time_to_resolve}.{later}"
-
-
-def reopen(deps, *, channel_id: str, who: Actor, reason: str = "") -> str:
-    key = reopen_case(deps.store, channel_id=channel_id, actor_id=who.user_id, actor_name=who.name, reason=reason)
-    return f"{key} reopened."
+# decide, resolve and reopen read the same on every platform
+decide, resolve, reopen = chat_actions.decide, chat_actions.resolve, chat_actions.reopen
 
 
 def add(deps, *, channel_id: str, who: Actor, target: str, request_key: str) -> str:
