@@ -13,10 +13,16 @@ FIELDS = ("title", "customer", "category", "severity", "description", "source_li
 
 
 def escalation_form(*, categories: dict[str, str], values: dict[str, Any], source: dict[str, Any],
-                    errors: dict[str, str] | None = None) -> dict:
-    """The form, filled with `values`; each error shows under its field. `source` rides along in the submit data."""
+                    errors: dict[str, str] | None = None, similar: list | None = None) -> dict:
+    """The form, filled with `values`; each error shows under its field. `source` rides along in the submit data.
+    Open swarms that look like the same problem are offered first, to join instead of opening another."""
     errors = errors or {}
-    fields = {
+    fields = {}
+    if similar:
+        options = {"new": "No: open a new swarm", **{s.key: f"Join {s.key}: {s.title}"[:80] for s in similar}}
+        fields["join"] = {**_choice("join", "Already being worked on? These open swarms look alike", options,
+                                    values.get("join") or "new"), "style": "expanded"}
+    fields |= {
         "title": _text("title", "Title", values, max_length=TITLE_MAX, placeholder="What is going wrong, in one line"),
         "customer": _text("customer", "Customer", values, max_length=CUSTOMER_MAX, placeholder="Account name or id, e.g. Acme Corp"),
         "category": _choice("category", "Category", categories, values.get("category") or ""),

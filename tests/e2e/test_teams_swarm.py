@@ -176,3 +176,23 @@ def _mention(harness, channel_id: str, user_id: str, text: str) -> dict:
     activity["entities"].append({"type": "mention", "text": f"<at>{harness.sandbox.bot_name}</at>",
                                  "mentioned": {"id": harness.driver._bot_id(), "name": harness.sandbox.bot_name}})
     return activity
+
+
+def test_the_teams_form_offers_an_open_swarm_for_the_same_problem_and_joining_opens_no_channel(teams_swarm):
+    from integrations.teams.sandbox import FRONTLINE, TeamsSandbox
+
+    sso = ("Globex cannot sign in since the SSO certificate change\n"
+           "Every user gets 'invalid SAML assertion' from the identity provider after the certificate rotation.")
+    teams_swarm.escalate(sso, customer="Globex", category="it")
+    teams_swarm.drain()
+    other_agent = TeamsSandbox.user_id(FRONTLINE[1])
+    message_id = teams_swarm.customer_message("Initech cannot sign in either: 'invalid SAML assertion' since the SSO "
+                                              "certificate rotation this morning", user=other_agent)
+    card = dialog_card(teams_swarm.open_escalation_form(message_id, user=other_agent))
+    assert [c["value"] for c in inputs(card)["join"]["choices"]] == ["new", "CS-1"]
+    answer = teams_swarm.submit_form(message_id, card, user=other_agent, join="CS-1", customer="Initech", category="it",
+                                     severity="sev2")
+    assert "Linked to CS-1" in json.dumps(answer.json())
+    teams_swarm.drain()
+    assert teams_swarm.case_count() == 1 and len(teams_swarm.sandbox.case_channels()) == 1
+    assert other_agent in teams_swarm.sandbox.case_channels()[0]["members"]

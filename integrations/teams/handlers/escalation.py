@@ -12,6 +12,7 @@ from integrations.teams import forms
 from integrations.teams.handlers import activity as inbound
 from integrations.teams.handlers.people import actor
 from swarm.errors import InvalidInput
+from swarm.usecases.known_issue import join_swarm, open_swarms_like
 from swarm.escalation_form import DESCRIPTION_MAX, EscalationForm, title_from_message, validate_escalation
 from swarm.store.queries import case_by_dedupe_key
 from swarm.usecases.escalate import escalate
@@ -63,7 +64,7 @@ def open_form(container, activity) -> dict:
     values = {"title": title_from_message(text), "description": text[:DESCRIPTION_MAX], "severity": "sev3",
               "source_link": (payload.link_to_message if payload else None) or ""}
     return forms.dialog(forms.escalation_form(categories=dict(container.config.categories), values=values,
-                                              source=source.as_data()))
+                                              source=source.as_data(), similar=open_swarms_like(container.store, text=text)))
 
 
 def submit_form(container, activity) -> dict:
@@ -79,7 +80,16 @@ def submit_form(container, activity) -> dict:
     except InvalidInput as exc:
         return forms.dialog(forms.escalation_form(categories=categories, values=data, source=source.as_data(),
                                                   errors=exc.fields))
-    opened = escalate(container.store, escalation=replace(escalation, requester_name=who.name), config=container.config)
+    escalation = replace(escalation, requester_name=who.name)
+    if (target := _text(data.get("join"))) and target != "new":
+        try:
+            joined = join_swarm(container.store, escalation=escalation, target_key=target)
+        except InvalidInput as exc:
+            return forms.dialog(forms.escalation_form(categories=categories, values=data, source=source.as_data(),
+                                                      errors=exc.fields))
+        return forms.dialog_message(f"Linked to {joined.key}: no new channel. You are in the swarm, and its updates "
+                                    "will appear in the message thread.")
+    opened = escalate(container.store, escalation=escalation, config=container.config)
     verb = "is opening" if opened.created else "was already escalated"
     return forms.dialog_message(f"{opened.key} {verb}. The case channel and the right owners are on their way; "
                                 "a link follows in the message thread.")
