@@ -37,11 +37,17 @@ class Settings(BaseSettings):
     oidc_team_id: str | None = Field(None, validation_alias=_env("SWARM_OIDC_TEAM_ID"))
     oidc_authorize_url: str | None = Field(None, validation_alias=_env("SWARM_OIDC_AUTHORIZE_URL"))
     metrics_token: SecretStr | None = Field(None, validation_alias=_env("SWARM_METRICS_TOKEN"))
+    # Fernet keys for secrets stored in the database (Slack installation tokens): comma-separated, the first encrypts,
+    # all decrypt. Rotate: new key first, `swarm rotate-keys`, then drop the old one. (Not SWARM_SECRET_KEY above.)
+    encryption_keys: SecretStr | None = Field(None, validation_alias=_env("SWARM_SECRET_KEYS"))
 
     slack_bot_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"))
     slack_signing_secret: SecretStr | None = Field(None, validation_alias=_env("SLACK_SIGNING_SECRET"))
     slack_api_url: str = Field("https://slack.com/api/", validation_alias=_env("SLACK_API_URL"))
     slack_timeout: float = Field(10.0, validation_alias=_env("SLACK_TIMEOUT"))
+    slack_client_id: str | None = Field(None, validation_alias=_env("SLACK_CLIENT_ID"))  # OAuth: install into many workspaces
+    slack_client_secret: SecretStr | None = Field(None, validation_alias=_env("SLACK_CLIENT_SECRET"))
+    slack_scopes: str | None = Field(None, validation_alias=_env("SLACK_SCOPES"))  # comma-separated; default: the manifest's
 
     jira_url: str | None = Field(None, validation_alias=_env("JIRA_URL"))
     jira_email: str | None = Field(None, validation_alias=_env("JIRA_EMAIL"))
@@ -75,6 +81,11 @@ class Settings(BaseSettings):
     @property
     def slack_enabled(self) -> bool:
         return self.slack_bot_token is not None and self.slack_signing_secret is not None
+
+    @property
+    def slack_distribution_enabled(self) -> bool:
+        """Installable into many workspaces (OAuth at /slack/install); each workspace's token kept encrypted."""
+        return bool(self.slack_client_id and self.slack_client_secret)
 
     @property
     def jira_enabled(self) -> bool:

@@ -54,6 +54,11 @@ def _slack_routes(app: Flask, container) -> None:
             log.warning("slack.malformed_payload error=%s", type(exc).__name__)
             return jsonify(error=f"malformed Slack payload ({type(exc).__name__})"), 400
 
+    if container.settings.slack_distribution_enabled:
+        from integrations.slack.distribution import register_install_routes
+
+        register_install_routes(app, handler)  # GET /slack/install and /slack/oauth_redirect: a browser, unsigned
+
 
 def _signed_by_slack(verifier: SignatureVerifier, req) -> bool:
     try:

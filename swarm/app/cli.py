@@ -66,6 +66,9 @@ def _parser() -> argparse.ArgumentParser:
     retry.add_argument("key")
     retry.set_defaults(handler=commands.retry)
 
+    rotate = sub.add_parser("rotate-keys", help="re-encrypt stored secrets with the first key of SWARM_SECRET_KEYS")
+    rotate.set_defaults(handler=commands.rotate_keys)
+
     db = sub.add_parser("db", help="database schema").add_subparsers(metavar="ACTION")
     db.add_parser("upgrade", help="create or upgrade the schema").set_defaults(handler=commands.db_upgrade)
 

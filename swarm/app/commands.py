@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+import sys
 import threading
 from datetime import datetime, timezone
 
@@ -154,6 +155,21 @@ def db_upgrade(args: argparse.Namespace) -> int:
     settings = load_settings()
     upgrade(make_engine(settings.database_url))
     print(f"database schema is up to date: {settings.database_url}")
+    return 0
+
+
+def rotate_keys(args: argparse.Namespace) -> int:
+    from integrations.secrets_at_rest import SecretKeyError
+    from integrations.slack.installations import reencrypt_stored_secrets
+    from swarm.store.db import make_engine
+
+    settings = load_settings()
+    try:
+        changed = reencrypt_stored_secrets(make_engine(settings.database_url), settings.encryption_keys)
+    except SecretKeyError as exc:
+        print(f"swarm: {exc}", file=sys.stderr)
+        return 2
+    print(f"re-encrypted {changed} stored secret(s) with the first key of SWARM_SECRET_KEYS; older keys can now be removed")
     return 0
 
 

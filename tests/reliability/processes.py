@@ -76,8 +76,22 @@ def start(name: str, argv: list[str], env: dict[str, str], *, directory: Path) -
     log = directory / f"{name}.log"
     full_env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1", **env}
     with open(log, "wb") as out:
-        popen = subprocess.Popen(argv, env=full_env, cwd=directory, stdout=out, stderr=subprocess.STDOUT)
+        popen = subprocess.Popen(argv, env=full_env, cwd=directory, stdout=out, stderr=subprocess.STDOUT,
+                                 preexec_fn=_die_with_the_test_run())
     return Process(name, popen, log)
+
+
+def _die_with_the_test_run() -> Callable[[], None] | None:
+    """Linux: the child is SIGKILLed when pytest dies (a CI timeout, a kill), so no gunicorn or worker outlives it.
+
+    prctl is looked up here, in the parent: the child, between fork and exec, only makes the call."""
+    import ctypes
+
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    return lambda: prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
 
 
 def swarm_worker(name: str, env: dict[str, str], *, directory: Path, threads: int = 2) -> Process:

@@ -21,8 +21,9 @@ def run_migrations() -> None:
 
 def _run(connection) -> None:
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
-                      # the full-text index tables are kept by triggers (0003), not by the ORM
-                      include_name=lambda name, type_, parent: not (type_ == "table" and (name or "").startswith("case_search")))
+                      # not in the ORM's metadata: the full-text index (0003, kept by triggers) and the Slack
+                      # installation tables (0007, slack_sdk's schema: integrations/slack/installations.py)
+                      include_name=lambda name, type_, parent: not (type_ == "table" and (name or "").startswith(("case_search", "slack_"))))
     with context.begin_transaction():
         context.run_migrations()
 
