@@ -103,9 +103,8 @@ def post_summary(ctx: StepContext) -> dict:
 def record_summary(session: Session, ctx: StepContext, result: dict) -> None:
     case = session.get(CaseRow, ctx.case_id)
     case.summary_message_id = result["message_id"]
-    # Under the summary, ask the experts whether they can take the case (only Slack has the answer buttons so far).
-    if case.platform == "slack":
-        ctx.follow_up("ask_experts", f"ask_experts:{ctx.case_id}")
+    # Under the summary, ask the experts whether they can take the case.
+    ctx.follow_up("ask_experts", f"ask_experts:{ctx.case_id}")
 
 
 def pin_summary(ctx: StepContext) -> dict:
