@@ -46,6 +46,7 @@ class Escalation:
     requester: str  # platform user id
     requester_name: str = ""
     platform: str = "slack"
+    workspace_id: str | None = None  # the Slack workspace it came from, when the app is installed in several
     source_channel: str | None = None
     source_message: str | None = None
     source_link: str | None = None

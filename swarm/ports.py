@@ -62,6 +62,9 @@ class ChatPlatform(Protocol):
     kind: str
     channel_name_limit: int  # Slack 80, Teams 50
 
+    def for_workspace(self, workspace_id: str | None) -> ChatPlatform:
+        """The adapter speaking for one workspace of an app installed in several (Slack); itself otherwise."""
+
     def address(self, person) -> str | None:
         """The platform user id for a configured person (Slack user id; Teams resolves by email), if any."""
 

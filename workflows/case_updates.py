@@ -30,7 +30,7 @@ def post_notice(ctx: StepContext) -> dict:
     text = ctx.payload.get("text") or next((r["text"] for r in ctx.results.values() if r.get("text")), None)
     if not text:
         return {}
-    chat = ctx.chat_for(case.platform)
+    chat = ctx.chat_for_case(case)
     if ctx.ambiguous and (found := chat.find_posted(channel_id, ctx.effect_key)):
         return {"message_id": found}
     return {"message_id": chat.post(channel_id, Notice(text, case.key), effect_key=ctx.effect_key)}
@@ -43,13 +43,13 @@ def update_summary(ctx: StepContext) -> dict:
         raise RetryLater("the case summary is not posted yet", retry_after=2)
     with ctx.services.store.read() as session:
         summary = load_case_summary(session, ctx.case_id)
-    ctx.chat_for(case.platform).update(channel_id, case.summary_message_id, SummaryCard(summary))
+    ctx.chat_for_case(case).update(channel_id, case.summary_message_id, SummaryCard(summary))
     return {}
 
 
 def post_resolution(ctx: StepContext) -> dict:
     case, channel_id = _channel(ctx)
-    chat = ctx.chat_for(case.platform)
+    chat = ctx.chat_for_case(case)
     if ctx.ambiguous and (found := chat.find_posted(channel_id, ctx.effect_key)):
         return {"message_id": found}
     with ctx.services.store.read() as session:
@@ -62,7 +62,7 @@ def archive_channel(ctx: StepContext) -> dict:
     case, channel_id = _channel(ctx)
     if case.status != CaseStatus.RESOLVED.value:
         return {"skipped": f"case is {case.status}"}
-    ctx.chat_for(case.platform).archive(channel_id)
+    ctx.chat_for_case(case).archive(channel_id)
     return {"archived": True}
 
 
@@ -76,7 +76,7 @@ def record_archived(session: Session, ctx: StepContext, result: dict) -> None:
 def unarchive_channel(ctx: StepContext) -> dict:
     if ctx.payload.get("unarchive"):
         case, channel_id = _channel(ctx)
-        ctx.chat_for(case.platform).unarchive(channel_id)
+        ctx.chat_for_case(case).unarchive(channel_id)
     return {}
 
 
@@ -88,7 +88,7 @@ def pick_owner(ctx: StepContext) -> dict:
         present = set(session.scalars(select(ParticipantRow.user_id).where(ParticipantRow.case_id == ctx.case_id)))
         load = open_swarm_load(session)
     config = ctx.services.config
-    chat = ctx.chat_for(case.platform)
+    chat = ctx.chat_for_case(case)
     members = config.departments[department].members
     exclude = [m.id for m in members if chat.address(m) in present]
     pick = pick_for_department(department, config, now=ctx.services.clock(), load=load, exclude=exclude)

@@ -16,7 +16,7 @@ def post_follow_up_notice(ctx: StepContext) -> dict:
     stage = ctx.payload["stage"]
     if follow_up.status != "open":
         return {"skipped": f"follow-up is {follow_up.status}"}
-    chat = ctx.chat_for(case.platform)
+    chat = ctx.chat_for_case(case)
     text = _text(ctx, stage, case, follow_up, chat)
     posted = {}
     for name, (channel, thread) in _places(ctx, stage, case).items():

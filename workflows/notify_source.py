@@ -10,7 +10,7 @@ def post_in_source(ctx: StepContext) -> dict:
     target = ctx.payload
     if not target.get("channel"):
         return {"skipped": "no source thread"}
-    chat = ctx.chat_for(target["platform"])
+    chat = ctx.chat_for(target["platform"], target.get("workspace"))
     if ctx.ambiguous and (found := chat.find_posted(target["channel"], ctx.effect_key, thread=target.get("thread"))):
         return {"message_id": found}
     return {"message_id": chat.post(target["channel"], Notice(target["text"]), effect_key=ctx.effect_key,

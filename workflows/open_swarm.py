@@ -145,8 +145,7 @@ def record_open(session: Session, ctx: StepContext, result: dict) -> None:
 
 def _chat(ctx: StepContext):
     with ctx.services.store.read() as session:
-        platform = session.get(CaseRow, ctx.case_id).platform
-    return ctx.chat_for(platform)
+        return ctx.chat_for_case(session.get(CaseRow, ctx.case_id))
 
 
 OPEN_SWARM = (

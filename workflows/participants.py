@@ -17,12 +17,12 @@ def invite_pending(ctx: StepContext) -> dict:
         case = session.get(CaseRow, ctx.case_id)
         if not case.channel_id:
             raise RetryLater("the case channel is not created yet", retry_after=2)
-        channel_id, platform = case.channel_id, case.platform
+        channel_id, chat = case.channel_id, ctx.chat_for_case(case)
         pending = list(session.scalars(select(ParticipantRow.user_id).where(
             ParticipantRow.case_id == case.id, ParticipantRow.invite_status == "pending")))
     if not pending:
         return {"outcomes": []}
-    outcomes = ctx.chat_for(platform).invite(channel_id, pending)
+    outcomes = chat.invite(channel_id, pending)
     return {"outcomes": [{"user_id": o.user_id, "status": o.status, "reason": o.reason} for o in outcomes]}
 
 

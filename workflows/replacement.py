@@ -97,7 +97,7 @@ def _case_and_chat(ctx: StepContext):
     with ctx.services.store.read() as session:
         case = session.scalars(select(CaseRow).where(CaseRow.id == ctx.case_id)
                                .options(selectinload(CaseRow.participants))).one()
-    return case, ctx.chat_for(case.platform)
+    return case, ctx.chat_for_case(case)
 
 
 ASK_EXPERTS = (Step("ask", ask_experts),)

@@ -45,8 +45,13 @@ class StepContext:
         """Stable id of this workflow's external effect, stored with what it creates so it can be found again."""
         return f"wf{self.workflow_id}"
 
-    def chat_for(self, platform: str) -> ChatPlatform:
-        return self.services.chats[platform]
+    def chat_for(self, platform: str, workspace: str | None = None) -> ChatPlatform:
+        """The platform's adapter, speaking for `workspace` when the app is installed in several (Slack OAuth)."""
+        return self.services.chats[platform].for_workspace(workspace)
+
+    def chat_for_case(self, case) -> ChatPlatform:
+        """The adapter that reaches this case's channel: its platform, and its workspace there."""
+        return self.chat_for(case.platform, case.workspace_id)
 
 
 Act = Callable[[StepContext], dict | None]

@@ -41,7 +41,7 @@ def link_ticket(ctx: StepContext) -> dict:
         else:
             with ctx.services.store.read() as session:
                 summary = load_case_summary(session, ctx.case_id)
-            ticket = ticketing.ensure_ticket(summary, channel_url=ctx.chat_for(case.platform).channel_url(case.channel_id),
+            ticket = ticketing.ensure_ticket(summary, channel_url=ctx.chat_for_case(case).channel_url(case.channel_id),
                                              maybe_created_earlier=ctx.ambiguous)
     except NotFound as exc:
         raise PermanentFailure(f"{ticketing.name} issue {ref} not found: {exc}") from exc

@@ -40,7 +40,7 @@ def build_bolt_app(container) -> App:
         process_before_response=True,
         token_verification_enabled=False,
     )
-    deps = SlackDeps(container.store, container.config, chat, SlackPeople(container.config, chat.client), container.settings)
+    deps = SlackDeps(container.store, container.config, chat, SlackPeople(container.config, chat), container.settings)
     for module in (escalation, commands, case_buttons, events, app_home, expert_buttons):
         module.register(app, deps)
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import socket
+import threading
 import urllib.error
 from collections.abc import Iterator
 
@@ -30,9 +31,37 @@ class SlackChat:
     kind = "slack"
     channel_name_limit = 80
 
-    def __init__(self, client: WebClient):
+    def __init__(self, client: WebClient | None, *, workspaces=None):
+        """`client` speaks for the home workspace (SLACK_BOT_TOKEN; None when there is none); `workspaces`
+        (integrations.slack.installations.WorkspaceClients) gives the client of any workspace that installed the
+        app through OAuth, so each case is worked on with its own workspace's token."""
         self.client = client
+        self.workspaces = workspaces
         self._identity: dict | None = None
+        self._per_workspace: dict[str, SlackChat] = {}
+        self._lock = threading.Lock()
+
+    def for_workspace(self, workspace_id: str | None) -> SlackChat:
+        if self.workspaces is None or not workspace_id:
+            if self.client is None:
+                raise PermanentFailure("Slack: this case has no workspace and there is no SLACK_BOT_TOKEN to use")
+            return self
+        with self._lock:
+            if workspace_id in self._per_workspace:
+                return self._per_workspace[workspace_id]
+        try:
+            chat = SlackChat(self.workspaces.client_for(workspace_id))
+        except LookupError as exc:  # NotInstalled: uninstalled since the case opened, or never installed
+            raise PermanentFailure(f"Slack: {exc}") from exc
+        with self._lock:
+            return self._per_workspace.setdefault(workspace_id, chat)
+
+    def forget_workspace(self, workspace_id: str) -> None:
+        """After an uninstall or a token change: the next call reads the installation store again."""
+        with self._lock:
+            self._per_workspace.pop(workspace_id, None)
+        if self.workspaces is not None:
+            self.workspaces.forget(workspace_id)
 
     # -- identity (auth.test once) ----------------------------------------------------------------------
     @property

@@ -42,6 +42,9 @@ class TeamsChat:
         self._channel_urls: dict[str, tuple[str, str]] = {}  # channel id → (name, webUrl)
         self._lock = threading.Lock()
 
+    def for_workspace(self, workspace_id: str | None) -> TeamsChat:
+        return self  # one tenant, one team (TEAMS_SWARM_TEAM_ID)
+
     # -- addressing ------------------------------------------------------------------------------------------
     def address(self, person) -> str | None:
         """The person's AAD object id, found by their email (GET /users/{email}); None if the tenant has no such user."""

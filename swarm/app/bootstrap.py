@@ -46,7 +46,7 @@ def build(settings: Settings, *, config: SwarmConfig | None = None, migrate: boo
     if migrate:
         upgrade(engine)
     store = Store(engine)
-    chats = _chats(settings, config)
+    chats = _chats(settings, config, engine)
     services = WorkflowServices(store=store, chats=chats, config=config, clock=clock,
                                 ticketing=build_ticketing(settings, config), crm=build_crm(settings, config))
     policy = RetryPolicy(settings.max_attempts, settings.retry_base_seconds, settings.retry_max_seconds)
@@ -57,7 +57,7 @@ def build(settings: Settings, *, config: SwarmConfig | None = None, migrate: boo
     holder["runner"] = runner
     register_sla_clock(queue.huey, services)
     register_weekly_digest(queue.huey, services)
-    if "slack" in chats and any(d.usergroup for d in config.departments.values()):
+    if "slack" in chats and chats["slack"].client is not None and any(d.usergroup for d in config.departments.values()):
         from integrations.slack.directory import SlackDirectory, keep_usergroup_members_fresh
 
         keep_usergroup_members_fresh(queue.huey, SlackDirectory(chats["slack"].client, clock=clock), services)
@@ -66,7 +66,7 @@ def build(settings: Settings, *, config: SwarmConfig | None = None, migrate: boo
                      ticketing=services.ticketing, crm=services.crm)
 
 
-def _chats(settings: Settings, config: SwarmConfig) -> dict[str, ChatPlatform]:
+def _chats(settings: Settings, config: SwarmConfig, engine) -> dict[str, ChatPlatform]:
     chats: dict[str, ChatPlatform] = {}
     from integrations.teams.settings import TeamsSettings
 
@@ -76,10 +76,22 @@ def _chats(settings: Settings, config: SwarmConfig) -> dict[str, ChatPlatform]:
 
         chats["teams"] = TeamsChat(teams, departments={d: x.name for d, x in config.departments.items()},
                                    root_causes=dict(config.resolution.root_causes))
-    if settings.slack_bot_token is not None:
+    if settings.slack_bot_token is not None or settings.slack_distribution_enabled:
         from integrations.slack.chat import SlackChat, make_web_client
 
-        client = make_web_client(settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url,
-                                 timeout=settings.slack_timeout)
-        chats["slack"] = SlackChat(client)
+        client = None if settings.slack_bot_token is None else make_web_client(
+            settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url, timeout=settings.slack_timeout)
+        chats["slack"] = SlackChat(client, workspaces=_slack_workspaces(settings, engine))
     return chats
+
+
+def _slack_workspaces(settings: Settings, engine):
+    """With OAuth distribution on, each workspace's bot token comes from our (encrypted) installation store."""
+    if not settings.slack_distribution_enabled:
+        return None
+    from integrations.secrets_at_rest import Keyring
+    from integrations.slack.installations import EncryptedInstallationStore, WorkspaceClients
+
+    store = EncryptedInstallationStore(client_id=settings.slack_client_id, engine=engine,
+                                       keyring=Keyring.from_setting(settings.encryption_keys))
+    return WorkspaceClients(store, base_url=settings.slack_api_url, timeout=settings.slack_timeout)

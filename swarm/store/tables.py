@@ -48,6 +48,7 @@ class CaseRow(Base):
     description: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), index=True)
     platform: Mapped[str] = mapped_column(String(20))
+    workspace_id: Mapped[str | None] = mapped_column(String(32))  # the Slack workspace (team id); None: the only one
     requester_id: Mapped[str] = mapped_column(String(64))
     source_channel: Mapped[str | None] = mapped_column(String(64))
     source_message: Mapped[str | None] = mapped_column(String(64))
@@ -185,6 +186,7 @@ class LinkedReportRow(Base):
     requester_id: Mapped[str] = mapped_column(String(64))
     requester_name: Mapped[str] = mapped_column(String(200))
     platform: Mapped[str] = mapped_column(String(20))
+    workspace_id: Mapped[str | None] = mapped_column(String(32))
     source_channel: Mapped[str | None] = mapped_column(String(128))
     source_message: Mapped[str | None] = mapped_column(String(128))
     source_link: Mapped[str | None] = mapped_column(String(500))

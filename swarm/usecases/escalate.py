@@ -49,6 +49,7 @@ def _escalate_once(store: Store, esc: Escalation, config, now: datetime) -> Case
             description=esc.description,
             status=CaseStatus.OPENING.value,
             platform=esc.platform,
+            workspace_id=esc.workspace_id,
             requester_id=esc.requester,
             source_channel=esc.source_channel,
             source_message=esc.source_message,

@@ -87,7 +87,7 @@ def _join_once(store: Store, esc: Escalation, target_key: str) -> SwarmJoined:
             raise InvalidInput({"join": f"{case.key} is {case.status}; open a new swarm instead"})
         report = LinkedReportRow(case_id=case.id, dedupe_key=esc.dedupe_key, title=esc.title, customer=esc.customer,
                                  requester_id=esc.requester, requester_name=esc.requester_name or esc.requester,
-                                 platform=esc.platform, source_channel=esc.source_channel,
+                                 platform=esc.platform, workspace_id=esc.workspace_id, source_channel=esc.source_channel,
                                  source_message=esc.source_message, source_link=esc.source_link)
         session.add(report)
         session.flush()
@@ -103,8 +103,8 @@ def _join_once(store: Store, esc: Escalation, target_key: str) -> SwarmJoined:
 def _bring_in_requester(tx, case: CaseRow, report: LinkedReportRow) -> None:
     present = tx.session.scalar(select(ParticipantRow).where(ParticipantRow.case_id == case.id,
                                                              ParticipantRow.user_id == report.requester_id))
-    if present is not None or report.platform != case.platform:
-        return  # already in, or on the other platform (they follow in their own thread)
+    if present is not None or (report.platform, report.workspace_id) != (case.platform, case.workspace_id):
+        return  # already in, or on the other platform or workspace (they follow in their own thread)
     tx.session.add(ParticipantRow(case_id=case.id, user_id=report.requester_id, name=report.requester_name,
                                   department=None, role="requester", reason=f"reported it for {report.customer}"))
     schedule(tx, case_id=case.id, kind="invite", key=f"invite:{case.id}:{report.requester_id}",
@@ -138,7 +138,8 @@ def _threads(session, case: CaseRow) -> list[tuple[str, dict]]:
     """Every source thread to tell: the swarm's own, then each linked report's."""
     threads = []
     if case.source_channel:
-        threads.append(("case", {"platform": case.platform, "channel": case.source_channel, "thread": case.source_message}))
+        threads.append(("case", {"platform": case.platform, "workspace": case.workspace_id, "channel": case.source_channel,
+                                 "thread": case.source_message}))
     for report in session.scalars(select(LinkedReportRow).where(LinkedReportRow.case_id == case.id).order_by(LinkedReportRow.id)):
         if report.source_channel:
             threads.append((f"linked{report.id}", _to_source(report, "")))
@@ -146,4 +147,5 @@ def _threads(session, case: CaseRow) -> list[tuple[str, dict]]:
 
 
 def _to_source(report: LinkedReportRow, text: str) -> dict:
-    return {"platform": report.platform, "channel": report.source_channel, "thread": report.source_message, "text": text}
+    return {"platform": report.platform, "workspace": report.workspace_id, "channel": report.source_channel,
+            "thread": report.source_message, "text": text}

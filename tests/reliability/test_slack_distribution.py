@@ -4,10 +4,8 @@ in our database, each workspace's requests served with its own token, OAuth stat
 from __future__ import annotations
 
 import dataclasses
-import re
 import threading
 import time
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 import requests
@@ -29,7 +27,9 @@ from integrations.slack.listeners import escalation
 from integrations.slack.listeners.people import SlackPeople
 from integrations.slack.sandbox import SlackDriver
 from swarm.app.bootstrap import build
+from swarm.store.tables import CaseRow
 from tests.reliability.oauth_sandbox import OAuthSlackSandbox
+from tests.support.slack_oauth import browser, install_workspace
 
 CLIENT_ID, CLIENT_SECRET = "1234.5678", "sandbox-client-secret"
 PUBLIC_URL = "https://caseswarm.example.com"
@@ -78,30 +78,8 @@ def _deps(container) -> SlackDeps:
     """The listeners' dependencies, as build_bolt_app assembles them (by field name: SlackDeps grows)."""
     chat = container.chats["slack"]
     available = {"store": container.store, "config": container.config, "chat": chat,
-                 "people": SlackPeople(container.config, chat.client), "settings": container.settings}
+                 "people": SlackPeople(container.config, chat), "settings": container.settings}
     return SlackDeps(**{f.name: available[f.name] for f in dataclasses.fields(SlackDeps)})
-
-
-def _browser() -> requests.Session:
-    session = requests.Session()
-    session.trust_env = False
-    return session
-
-
-def _install(app_url: str, sandbox: OAuthSlackSandbox, team: str) -> tuple[requests.Session, str, requests.Response]:
-    """A person opens /slack/install, picks `team` on Slack's page and allows: returns (browser, redirect, answer)."""
-    browser = _browser()
-    page = browser.get(app_url + "/slack/install", timeout=10)
-    assert page.status_code == 200, page.text
-    # Bolt's state cookie is Secure: a browser sends it back over https; here the test carries it over plain http.
-    browser.headers["Cookie"] = page.headers["Set-Cookie"].split(";", 1)[0]
-    authorize = re.search(r'href="([^"]+/oauth/v2/authorize[^"]+)"', page.text).group(1).replace("&amp;", "&")
-    approved = browser.get(authorize + f"&team={team}", allow_redirects=False, timeout=10)
-    assert approved.status_code == 302
-    query = parse_qs(urlparse(approved.headers["Location"]).query)
-    assert approved.headers["Location"].startswith(PUBLIC_URL + "/slack/oauth_redirect")
-    redirect = f"{app_url}/slack/oauth_redirect?code={query['code'][0]}&state={query['state'][0]}"
-    return browser, redirect, browser.get(redirect, timeout=10)
 
 
 def _stored_bot_tokens(container) -> list[str]:
@@ -114,7 +92,7 @@ def _stored_bot_tokens(container) -> list[str]:
 # -- the install flow -----------------------------------------------------------------------------------------------
 def test_installing_into_two_workspaces_serves_each_with_its_own_token(app_url, sandbox, container, keyring):
     for team in ("T0SECOND", "T0THIRD"):
-        _, _, finished = _install(app_url, sandbox, team)
+        _, _, finished = install_workspace(app_url, team, public_url=PUBLIC_URL)
         assert finished.status_code == 200, finished.text
     exchanges = sandbox.calls("oauth.v2.access")
     assert len(exchanges) == 2 and all(c.headers["Authorization"].startswith("Basic ") for c in exchanges)
@@ -137,10 +115,10 @@ def test_a_workspace_that_never_installed_gets_nothing(app_url, sandbox):
 
 
 def test_a_redirect_replayed_or_without_the_browser_cookie_installs_nothing_more(app_url, sandbox, container):
-    browser, redirect, finished = _install(app_url, sandbox, "T0SECOND")
+    session, redirect, finished = install_workspace(app_url, "T0SECOND", public_url=PUBLIC_URL)
     assert finished.status_code == 200
-    replayed = browser.get(redirect, timeout=10)
-    stranger = _browser().get(redirect, timeout=10)  # a link someone else clicked: no state cookie
+    replayed = session.get(redirect, timeout=10)
+    stranger = browser().get(redirect, timeout=10)  # a link someone else clicked: no state cookie
     assert replayed.status_code >= 400 and stranger.status_code >= 400
     assert len(sandbox.calls("oauth.v2.access")) == 1
     assert len(_stored_bot_tokens(container)) == 1
@@ -229,9 +207,52 @@ def test_the_app_serves_the_install_routes_when_distribution_is_configured(datab
     harness = start_harness(database_url, sandbox, slack_client_id=CLIENT_ID, slack_client_secret=CLIENT_SECRET,
                             encryption_keys=generate_key(), public_url=PUBLIC_URL)
     try:
-        _, _, finished = _install(harness.url, sandbox, "T0SECOND")
+        _, _, finished = install_workspace(harness.url, "T0SECOND", public_url=PUBLIC_URL)
         assert finished.status_code == 200
         assert len(_stored_bot_tokens(harness.container)) == 1
     finally:
         harness.close()
 
+
+
+def test_each_workspace_gets_its_swarm_opened_with_its_own_token(database_url, sandbox):
+    """No SLACK_BOT_TOKEN at all: two workspaces install the app, each escalates, and every call of each swarm
+    (channel, invites, summary, pin, the answer in the source thread) carries that workspace's token."""
+    from tests.support.harness import start_harness
+
+    harness = start_harness(database_url, sandbox, slack_bot_token=None, slack_client_id=CLIENT_ID,
+                            slack_client_secret=CLIENT_SECRET, encryption_keys=generate_key(), public_url=PUBLIC_URL)
+    try:
+        teams = ("T0SECOND", "T0THIRD")
+        for team in teams:
+            assert install_workspace(harness.url, team, public_url=PUBLIC_URL)[2].status_code == 200
+        token_of = {team: token for token, team in sandbox.issued.items()}
+        for team in teams:
+            driver = SlackDriver(sandbox, harness.url + "/slack/events", harness.driver.signing_secret, team_id=team)
+            ts = sandbox.post_as_user("CSUPPORT01", "UAGENT001", f"Invoices doubled for the customer of {team}")
+            assert driver.message_shortcut(user_id="UAGENT001", channel_id="CSUPPORT01", message_ts=ts).status_code == 200
+            submitted = driver.submit_view(sandbox.views()[-1]["id"], user_id="UAGENT001",
+                                           values={"customer": f"Customer of {team}", "category": "billing", "severity": "sev2"})
+            assert submitted.status_code == 200 and "is opening" in submitted.text
+        harness.drain()
+
+        with harness.container.store.read() as session:
+            cases = {c.workspace_id: c for c in session.scalars(select(CaseRow))}
+        assert set(cases) == set(teams) and all(c.status == "open" for c in cases.values())
+        for team, case in cases.items():
+            calls = [c for c in sandbox.calls() if _concerns(c, case.channel_id, ts=case.source_message)]
+            assert {c.method for c in calls} >= {"conversations.invite", "chat.postMessage", "pins.add"}
+            assert {_token(c) for c in calls} == {token_of[team]}, team
+        created = {c.params.get("name"): _token(c) for c in sandbox.calls("conversations.create")}
+        assert sorted(created.values()) == sorted(token_of.values())
+    finally:
+        harness.close()
+
+
+def _token(call) -> str:
+    return call.headers.get("Authorization", "")[len("Bearer "):]
+
+
+def _concerns(call, channel_id: str, *, ts: str) -> bool:
+    """A call on the case's channel, or the answer in the thread of the message it was escalated from."""
+    return call.params.get("channel") == channel_id or call.params.get("thread_ts") == ts

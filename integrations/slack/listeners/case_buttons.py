@@ -69,7 +69,7 @@ def register(app: App, deps) -> None:
         ack()
         channel, message = shortcut["channel"]["id"], shortcut["message"]
         who = case_channel.actor(deps.people, shortcut["user"])
-        link = deps.chat.message_url(channel, message["ts"])
+        link = deps.chat.for_workspace((shortcut.get("team") or {}).get("id")).message_url(channel, message["ts"])
         text = _safely(lambda: case_channel.decide(deps, channel_id=channel, who=who, text=message.get("text"),
                                                     dedupe_key=f"slack:message:{channel}:{message['ts']}", link=link))
         _tell(client, channel, who.user_id, text)

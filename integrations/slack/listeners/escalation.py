@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
@@ -57,7 +58,7 @@ def register(app: App, deps) -> None:
         except InvalidInput as exc:
             ack(response_action="errors", errors=exc.fields)
             return
-        escalation = _with_requester_name(escalation, deps.people.name(user))
+        escalation = replace(escalation, requester_name=deps.people.name(user), workspace_id=team or None)
         target = values.get("join")
         if target and target != "new":
             return _join(ack, store, escalation, target)
@@ -95,9 +96,3 @@ def _permalink(client, channel: str, ts: str) -> str:
     except SlackApiError as exc:  # the form still works without it; the agent can paste a link
         log.warning("permalink unavailable channel=%s error=%s", channel, exc.response.get("error"))
         return ""
-
-
-def _with_requester_name(escalation, name: str):
-    from dataclasses import replace
-
-    return replace(escalation, requester_name=name)

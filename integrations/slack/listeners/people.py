@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import threading
 
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+
+from swarm.errors import PermanentFailure
 
 CACHE_LIMIT = 10_000
 
@@ -13,9 +14,9 @@ CACHE_LIMIT = 10_000
 class SlackPeople:
     """Names for user ids: the department directory first, then users.info once per person (cached)."""
 
-    def __init__(self, config, client: WebClient):
+    def __init__(self, config, chat):
         self.config = config
-        self.client = client
+        self.chat = chat  # SlackChat: users.info with the token of the user's own workspace
         self._names: dict[str, str] = {}
         self._lock = threading.Lock()
 
@@ -28,7 +29,7 @@ class SlackPeople:
             cached = self._names.get(user_id)
         if cached:
             return cached
-        name = self._lookup(user_id) or user.get("real_name") or user.get("name") or user.get("username") or user_id or "someone"
+        name = self._lookup(user_id, user.get("team_id")) or user.get("real_name") or user.get("name") or user.get("username") or user_id or "someone"
         with self._lock:
             if len(self._names) >= CACHE_LIMIT:
                 self._names.clear()
@@ -38,9 +39,9 @@ class SlackPeople:
     def department_of(self, user_id: str) -> str | None:
         return self.config.department_of(user_id)
 
-    def _lookup(self, user_id: str) -> str | None:
+    def _lookup(self, user_id: str, team_id: str | None) -> str | None:
         try:
-            profile = self.client.users_info(user=user_id)["user"]
-        except SlackApiError:
+            profile = self.chat.for_workspace(team_id).client.users_info(user=user_id)["user"]
+        except (SlackApiError, PermanentFailure):
             return None  # a name is nice to have; never fail a request over it
         return (profile.get("profile") or {}).get("real_name") or profile.get("real_name") or profile.get("name")

@@ -26,8 +26,9 @@ class SlackDriver:
     """Sends Slack's shortcuts, commands, view submissions, button clicks and events to `app_url`."""
 
     def __init__(self, sandbox: SlackSandbox, app_url: str, signing_secret: str, *,
-                 api_app_id: str = "A0CASESWARM", timeout: float = 10) -> None:
+                 api_app_id: str = "A0CASESWARM", timeout: float = 10, team_id: str | None = None) -> None:
         self.sandbox = sandbox
+        self.team_id = team_id or sandbox.team_id  # the workspace the requests come from (one app, many installs)
         self.app_url = app_url
         self.signing_secret = signing_secret
         self.api_app_id = api_app_id
@@ -62,7 +63,7 @@ class SlackDriver:
     def slash_command(self, *, user_id: str, channel_id: str, text: str, command: str = "/swarm") -> requests.Response:
         """A slash command: form fields, not a JSON payload."""
         fields = {
-            "token": "sandbox-verification-token", "team_id": self.sandbox.team_id,
+            "token": "sandbox-verification-token", "team_id": self.team_id,
             "team_domain": self.sandbox.team_domain, "channel_id": channel_id,
             "channel_name": self._channel(channel_id)["name"], "user_id": user_id,
             "user_name": self._user(user_id)["username"], "command": command, "text": text,
@@ -79,6 +80,8 @@ class SlackDriver:
         """The view_submission payload for the sandbox's view, with `values` (action_id → value) typed in."""
         view = self.sandbox.view(view_id)
         view["state"] = {"values": view_state_values(view["blocks"], values or {})}
+        if self.team_id != self.sandbox.team_id:  # a view opened by the app in another workspace that installed it
+            view.update(team_id=self.team_id, app_installed_team_id=self.team_id)
         return {
             "type": "view_submission", "team": self._team(), "user": self._user(user_id),
             "api_app_id": self.api_app_id, "token": "sandbox-verification-token",
@@ -123,10 +126,10 @@ class SlackDriver:
               retry_reason: str | None = None) -> requests.Response:
         """Deliver an Events API event; with retry_num it is Slack's re-delivery of the same event_id."""
         envelope = {
-            "token": "sandbox-verification-token", "team_id": self.sandbox.team_id, "api_app_id": self.api_app_id,
+            "token": "sandbox-verification-token", "team_id": self.team_id, "api_app_id": self.api_app_id,
             "event": event, "type": "event_callback", "event_id": event_id or f"Ev{uuid.uuid4().hex[:10].upper()}",
             "event_time": int(time.time()), "event_context": f"4-{uuid.uuid4().hex}",
-            "authorizations": [{"enterprise_id": None, "team_id": self.sandbox.team_id,
+            "authorizations": [{"enterprise_id": None, "team_id": self.team_id,
                                 "user_id": self.sandbox.bot_user_id, "is_bot": True,
                                 "is_enterprise_install": False}],
             "is_ext_shared_channel": False,
@@ -145,7 +148,7 @@ class SlackDriver:
         event = {
             "type": "message", "channel": channel_id, "user": user_id, "text": text, "ts": ts, "event_ts": ts,
             "channel_type": "group" if self._channel_record(channel_id)["is_private"] else "channel",
-            "team": self.sandbox.team_id, "client_msg_id": stored.get("client_msg_id"),
+            "team": self.team_id, "client_msg_id": stored.get("client_msg_id"),
         }
         if stored.get("thread_ts"):
             event["thread_ts"] = stored["thread_ts"]
@@ -177,11 +180,11 @@ class SlackDriver:
 
     # -- internals ------------------------------------------------------------------------------------------
     def _team(self) -> dict[str, str]:
-        return {"id": self.sandbox.team_id, "domain": self.sandbox.team_domain}
+        return {"id": self.team_id, "domain": self.team_id.lower() if self.team_id != self.sandbox.team_id else self.sandbox.team_domain}
 
     def _user(self, user_id: str) -> dict[str, str]:
         name = next((u["name"] for u in self.sandbox.users() if u["id"] == user_id), user_id)
-        return {"id": user_id, "username": name, "name": name, "team_id": self.sandbox.team_id}
+        return {"id": user_id, "username": name, "name": name, "team_id": self.team_id}
 
     def _channel_record(self, channel_id: str) -> dict[str, Any]:
         return self.sandbox.channel(channel_id)
