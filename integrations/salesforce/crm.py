@@ -37,6 +37,7 @@ REQUEST_LIMIT_BACKOFF = 300.0  # seconds; the daily API limit is a rolling 24-ho
 _RETRYABLE_STATUSES = {408, 429}
 _ACCOUNT_ID = re.compile(r"001[0-9A-Za-z]{12}(?:[0-9A-Za-z]{3})?")
 _CASE_ID = re.compile(r"500[0-9A-Za-z]{12}(?:[0-9A-Za-z]{3})?")
+OPEN_CASES_SUBQUERY = ", (SELECT Id FROM Cases WHERE IsClosed = false)"
 _OWN_MARKER_LINE = re.compile(r"\[caseswarm:[^\n]*\]")
 
 
@@ -124,11 +125,11 @@ class SalesforceCRM:
         customer = customer.strip()
         with _salesforce_errors(f"look up customer {customer!r}"):
             account = self._account(customer)
-            if account is None:
-                return None
-            open_cases = self._client.query(
-                format_soql("SELECT COUNT() FROM Case WHERE AccountId = {} AND IsClosed = false", account["Id"])
-            )["totalSize"]
+        if account is None:
+            return None
+        # The open cases come nested in the account's row (a relationship subquery): one API call, not two.
+        # Salesforce leaves the relationship null when there are none; totalSize counts them all even when paged.
+        open_cases = (account.get("Cases") or {}).get("totalSize", 0)
         tier = account.get(self._tier_field) if self._tier_field else None
         return CustomerContext(account["Id"], account["Name"], tier=tier, open_cases=open_cases)
 
@@ -177,9 +178,10 @@ class SalesforceCRM:
 
     # -- lookups ----------------------------------------------------------------------------------------------
     def _account(self, customer: str) -> dict[str, Any] | None:
+        """The account row (with its open cases nested under "Cases"), or None."""
         # Salesforce rejects a malformed id in a WHERE clause, so ask by Id only for id-shaped input.
         key = "Id" if _ACCOUNT_ID.fullmatch(customer) else "Name"
-        fields = "Id, Name" + (f", {self._tier_field}" if self._tier_field else "")
+        fields = "Id, Name" + (f", {self._tier_field}" if self._tier_field else "") + OPEN_CASES_SUBQUERY
         soql = format_soql(f"SELECT {fields} FROM Account WHERE {key} = {{}} ORDER BY CreatedDate LIMIT 1", customer)
         records = self._client.query(soql)["records"]
         return records[0] if records else None

@@ -67,6 +67,19 @@ def test_find_customer_by_account_id(org: SeededOrg, crm: SalesforceCRM):
     assert crm.find_customer(org.accounts["Globex"][:15]) == globex  # 15-character ids work too
 
 
+def test_the_customer_card_costs_one_query_and_counts_only_open_cases(sandbox: SalesforceSandbox, org: SeededOrg,
+                                                                       crm: SalesforceCRM):
+    quiet = sandbox.store.insert("Account", {"Name": "Hooli", "Tier__c": "Silver"})
+    sandbox.store.insert("Case", {"Subject": "Old invoice", "Status": "Closed", "AccountId": quiet["Id"]})
+    before = len(sandbox.calls())
+
+    hooli, acme = crm.find_customer("Hooli"), crm.find_customer("Acme Corp")
+
+    assert (hooli.account_name, hooli.tier, hooli.open_cases) == ("Hooli", "Silver", 0)
+    assert acme.open_cases == 2
+    assert [c.method for c in sandbox.calls()[before:]] == ["query", "query"]  # one call per customer
+
+
 def test_an_unknown_customer_is_none(org: SeededOrg, crm: SalesforceCRM):
     assert crm.find_customer("Umbrella Corp") is None
 

@@ -208,9 +208,19 @@ class SalesforceSandbox(SandboxServer):
             if query.order_by:
                 rows.sort(key=lambda r: (r[query.order_by] is None, r[query.order_by]), reverse=query.descending)
             rows = rows[: query.limit] if query.limit is not None else rows
-            records = [] if query.is_count else [self._shape(version, query.object_name, r, query.fields) for r in rows]
+            records = [] if query.is_count else [self._with_children(version, query, r) for r in rows]
         return Response(json.dumps({"totalSize": len(rows), "done": True, "records": records}),
                         mimetype="application/json")
+
+    def _with_children(self, version: str, query, record: dict[str, Any]) -> dict[str, Any]:
+        """The row, with each subquery's related records nested under the relationship name (null when none)."""
+        row = self._shape(version, query.object_name, record, query.fields)
+        for child in query.children:
+            related = [self._shape(version, child.object_name, r, child.fields)
+                       for r in self.store.records[child.object_name].values()
+                       if (r.get(child.lookup) or "")[:15] == record["Id"][:15] and child.predicate(r)]
+            row[child.relationship] = {"totalSize": len(related), "done": True, "records": related} if related else None
+        return row
 
     @staticmethod
     def _shape(version: str, obj: str, record: dict[str, Any], fields: Any) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """The SOQL the sandbox understands, parsed narrowly with regular expressions (it is a fake).
 
-  SELECT COUNT() | field, ... FROM Object [WHERE cond (AND|OR cond)...] [ORDER BY field [ASC|DESC]] [LIMIT n]
+  SELECT COUNT() | item, ... FROM Object [WHERE cond (AND|OR cond)...] [ORDER BY field [ASC|DESC]] [LIMIT n]
+  item: field | (SELECT field, ... FROM ChildRelationship [WHERE cond ...])  -- a parent-to-child subquery
   cond: field =|!=|<>|LIKE|IN|NOT IN value; value: 'quoted' (SOQL escapes), true, false, null, number, (list).
 AND binds tighter than OR; no parentheses. Errors carry Salesforce's codes (MALFORMED_QUERY, INVALID_FIELD, ...).
 """
@@ -27,10 +28,23 @@ _CONDITION = re.compile(
     re.IGNORECASE,
 )
 _JOIN = re.compile(r"(AND|OR)\s+", re.IGNORECASE)
+_SUBQUERY = re.compile(r"^\(\s*SELECT\s+(?P<select>.+?)\s+FROM\s+(?P<relationship>\w+)(?:\s+WHERE\s+(?P<where>.+?))?\s*\)$",
+                       re.IGNORECASE | re.DOTALL)
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f"}
 
 Record = dict[str, Any]
 Predicate = Callable[[Record], bool]
+
+
+@dataclass(frozen=True)
+class ChildQuery:
+    """`(SELECT Id FROM Cases WHERE IsClosed = false)`: each parent's related records, nested in its row."""
+
+    relationship: str  # the name the rows carry it under, e.g. "Cases"
+    object_name: str
+    lookup: str  # the child's field that points at the parent, e.g. AccountId
+    fields: tuple[str, ...]
+    predicate: Predicate
 
 
 @dataclass(frozen=True)
@@ -41,6 +55,7 @@ class Query:
     order_by: str | None
     descending: bool
     limit: int | None
+    children: tuple[ChildQuery, ...] = ()
 
     @property
     def is_count(self) -> bool:
@@ -49,6 +64,7 @@ class Query:
 
 def parse(soql: str) -> Query:
     """Parse a query or raise SalesforceFault with the error Salesforce would give."""
+    soql, subqueries = _lift_subqueries(soql)
     match = _QUERY.match(soql)
     if match is None:
         raise SalesforceFault(400, "MALFORMED_QUERY", f"unexpected token in query (sandbox SOQL subset): {soql}")
@@ -58,9 +74,9 @@ def parse(soql: str) -> Query:
         raise SalesforceFault(400, "INVALID_TYPE", f"sObject type '{object_name}' is not supported.")
     object_name = next(name for name in OBJECTS if OBJECTS[name] is obj)
     select = match["select"].strip()
-    fields = () if select.upper().replace(" ", "") == "COUNT()" else tuple(
-        _field(obj, object_name, name.strip()) for name in select.split(",")
-    )
+    items = [] if select.upper().replace(" ", "") == "COUNT()" else [name.strip() for name in select.split(",")]
+    fields = tuple(_field(obj, object_name, name) for name in items if name not in subqueries)
+    children = tuple(_child_query(obj, object_name, subqueries[name]) for name in items if name in subqueries)
     return Query(
         object_name=object_name,
         fields=fields,
@@ -68,7 +84,60 @@ def parse(soql: str) -> Query:
         order_by=_field(obj, object_name, match["order"]) if match["order"] else None,
         descending=(match["direction"] or "").upper() == "DESC",
         limit=int(match["limit"]) if match["limit"] else None,
+        children=children,
     )
+
+
+def _lift_subqueries(soql: str) -> tuple[str, dict[str, str]]:
+    """Replace each `(SELECT ...)` in the select list by a placeholder, so the outer query parses as usual."""
+    subqueries: dict[str, str] = {}
+    out, pos = [], 0
+    for start in (m.start() for m in re.finditer(r"\(\s*SELECT\b", soql, re.IGNORECASE)):
+        if start < pos:
+            continue
+        end = _closing_paren(soql, start)
+        placeholder = f"__subquery{len(subqueries)}__"
+        subqueries[placeholder] = soql[start:end + 1]
+        out.append(soql[pos:start] + placeholder)
+        pos = end + 1
+    return "".join(out) + soql[pos:], subqueries
+
+
+def _closing_paren(text: str, start: int) -> int:
+    depth, quoted, i = 0, False, start
+    while i < len(text):
+        char = text[i]
+        if quoted:
+            if char == "\\":
+                i += 1
+            elif char == "'":
+                quoted = False
+        elif char == "'":
+            quoted = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    raise SalesforceFault(400, "MALFORMED_QUERY", "unexpected token: unbalanced parentheses")
+
+
+def _child_query(parent: SObject, parent_name: str, text: str) -> ChildQuery:
+    match = _SUBQUERY.match(text)
+    if match is None:
+        raise SalesforceFault(400, "MALFORMED_QUERY", f"unexpected token in subquery (sandbox SOQL subset): {text}")
+    relationship = next((r for r in parent.children if r.lower() == match["relationship"].lower()), None)
+    if relationship is None:
+        raise SalesforceFault(400, "INVALID_TYPE", f"Didn't understand relationship '{match['relationship']}' in FROM "
+                                                   "part of query call. If you are attempting to use a custom relationship, "
+                                                   "be sure to append the '__r' after the custom relationship name.")
+    child_name, lookup = parent.children[relationship]
+    child = OBJECTS[child_name]
+    return ChildQuery(relationship, child_name, lookup,
+                      tuple(_field(child, child_name, name.strip()) for name in match["select"].split(",")),
+                      _where(child, child_name, match["where"] or ""))
 
 
 def field_name(object_name: str, name: str) -> str:

@@ -28,6 +28,7 @@ class SObject:
     not_filterable: frozenset[str] = frozenset()  # long text areas cannot appear in WHERE
     references: dict[str, str] = field(default_factory=dict)  # field → sObject it must point to
     defaults: dict[str, Any] = field(default_factory=dict)
+    children: dict[str, tuple[str, str]] = field(default_factory=dict)  # relationship → (child sObject, its lookup)
 
     def field_name(self, name: str) -> str | None:
         """The API name for `name`, matched case-insensitively as SOQL and the REST API do."""
@@ -40,6 +41,7 @@ OBJECTS: dict[str, SObject] = {
         prefix="001",
         fields=(*_AUDIT, "Name", "Tier__c", "Industry", "Type"),  # Tier__c: custom picklist holding the support tier
         required=("Name",),
+        children={"Cases": ("Case", "AccountId")},
         lengths={"Name": 255},
     ),
     "Case": SObject(
