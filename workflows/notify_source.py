@@ -13,7 +13,7 @@ def post_in_source(ctx: StepContext) -> dict:
     chat = ctx.chat_for(target["platform"], target.get("workspace"))
     if ctx.ambiguous and (found := chat.find_posted(target["channel"], ctx.effect_key, thread=target.get("thread"))):
         return {"message_id": found}
-    return {"message_id": chat.post(target["channel"], Notice(target["text"]), effect_key=ctx.effect_key,
+    return {"message_id": chat.post(target["channel"], Notice(target["text"], target.get("case_key")), effect_key=ctx.effect_key,
                                     thread=target.get("thread"))}
 
 

@@ -1,4 +1,7 @@
-"""Open a swarm: pick owners, create the channel, invite, post and pin the summary, answer in the source thread.
+"""Open a swarm: pick owners, create the channel, invite, post and pin the summary.
+
+Once the channel exists, the ticket and the answer in the source thread are workflows of their own that run beside
+the rest (they need only the channel), so neither waits for the invites, the summary or the pin.
 
 Each step stores what it created before the next one runs; a step that may have half-run (`ctx.ambiguous`)
 looks for what it created before creating again.
@@ -12,7 +15,7 @@ from sqlalchemy.orm import Session
 from swarm.channel_names import candidates, channel_name
 from swarm.errors import NameTaken, PermanentFailure
 from swarm.model import CaseStatus, Severity
-from swarm.ports import Notice, SummaryCard
+from swarm.ports import SummaryCard
 from swarm.store.queries import case_by_channel, load_case_summary, open_swarm_load
 from swarm.store.tables import CaseRow, ParticipantRow
 from swarm.usecases.common import note
@@ -54,6 +57,13 @@ def record_route(session: Session, ctx: StepContext, result: dict) -> None:
 
 def create_channel(ctx: StepContext) -> dict:
     chat = _chat(ctx)
+    created = _create_or_adopt(ctx, chat)
+    # Said in the source thread by its own workflow, beside the rest of the opening (it needs only the channel).
+    created["source_text"] = _announcement(ctx, chat, created["channel_id"])
+    return created
+
+
+def _create_or_adopt(ctx: StepContext, chat) -> dict:
     channel_cfg = ctx.services.config.channel
     with ctx.services.store.read() as session:
         case = session.get(CaseRow, ctx.case_id)
@@ -69,6 +79,14 @@ def create_channel(ctx: StepContext) -> dict:
             if adopted := _adoptable(ctx, chat.find_channel(name)):
                 return adopted
     raise PermanentFailure(f"channel names {base} .. {name} are all taken")
+
+
+def _announcement(ctx: StepContext, chat, channel_id: str) -> str:
+    """What the source thread is told, so the agent (and anyone watching) can follow the swarm."""
+    with ctx.services.store.read() as session:
+        case = session.get(CaseRow, ctx.case_id)
+        key, title = case.key, case.title
+    return f":rotating_light: Escalated as *{key}* ({title}). The swarm is working in {chat.channel_mention(channel_id)}."
 
 
 def _adoptable(ctx: StepContext, ref) -> dict | None:
@@ -89,6 +107,10 @@ def record_channel(session: Session, ctx: StepContext, result: dict) -> None:
     # Now the ticket can carry the channel's link; it is linked beside the rest of the swarm's opening.
     ref = ctx.payload.get("ticket_ref")
     ctx.follow_up("link_ticket", ticket_link_key(ctx.case_id, ref), {"ref": ref})
+    if case.source_channel and result.get("source_text"):
+        ctx.follow_up("notify_source", f"notify_source:opened:{case.id}",
+                      {"platform": case.platform, "workspace": case.workspace_id, "channel": case.source_channel,
+                       "thread": case.source_message, "text": result["source_text"], "case_key": case.key})
 
 
 def post_summary(ctx: StepContext) -> dict:
@@ -111,22 +133,6 @@ def pin_summary(ctx: StepContext) -> dict:
     channel_id, message_id = ctx.results["create_channel"]["channel_id"], ctx.results["post_summary"]["message_id"]
     _chat(ctx).pin(channel_id, message_id)
     return {}
-
-
-def reply_in_source(ctx: StepContext) -> dict:
-    """Tell the source thread where the swarm is, so the agent (and anyone watching) can follow."""
-    chat = _chat(ctx)
-    with ctx.services.store.read() as session:
-        case = session.get(CaseRow, ctx.case_id)
-        source_channel, thread, key, title = case.source_channel, case.source_message, case.key, case.title
-        channel_id = case.channel_id
-    if not source_channel:
-        return {}
-    key_effect = f"{ctx.effect_key}-source"
-    if ctx.ambiguous and (found := chat.find_posted(source_channel, key_effect, thread=thread)):
-        return {"message_id": found}
-    text = f":rotating_light: Escalated as *{key}* ({title}). The swarm is working in {chat.channel_mention(channel_id)}."
-    return {"message_id": chat.post(source_channel, Notice(text, key), effect_key=key_effect, thread=thread)}
 
 
 def mark_open(ctx: StepContext) -> dict:
@@ -155,5 +161,4 @@ OPEN_SWARM = (
     Step("mark_open", mark_open, record_open),
     Step("post_summary", post_summary, record_summary),
     Step("pin_summary", pin_summary),
-    Step("reply_in_source", reply_in_source),
 )

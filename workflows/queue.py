@@ -15,9 +15,19 @@ from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 from workflows.runner import WorkflowRunner
 
 log = logging.getLogger("caseswarm.queue")
-# huey's idle workers poll ever less often, up to 10 s by default: an escalation after a quiet spell would wait that
-# long before its swarm starts opening (measured in bench/time_to_swarm.py). Half a second keeps it prompt.
+# SqliteHuey cannot block on its queue: a worker with nothing to do polls, first after BUSY_POLL_SECONDS, then 15%
+# later each empty poll, up to IDLE_POLL_SECONDS. huey's defaults (0.1 s, up to 10 s) made every hand-over between
+# two workflows of one swarm (e.g. the channel exists → the Jira issue) wait ~50-100 ms for a worker, and an
+# escalation after a quiet spell wait seconds (bench/time_to_swarm.py measures both). A 10 ms poll of an indexed
+# SQLite table costs far less than that, and only right after work; a quiet worker settles at two polls a second.
+BUSY_POLL_SECONDS = 0.01
 IDLE_POLL_SECONDS = 0.5
+
+
+def consumer_options(workers: int) -> dict:
+    """How every huey consumer of ours runs: thread workers, periodic tasks, our polling cadence."""
+    return dict(workers=workers, worker_type="thread", periodic=True, initial_delay=BUSY_POLL_SECONDS, backoff=1.15,
+                max_delay=IDLE_POLL_SECONDS)
 
 
 def make_huey(queue_url: str, *, immediate: bool = False) -> Huey:
@@ -57,8 +67,7 @@ class WorkQueue:
 
     def start_consumer(self, workers: int = 2):
         """An embedded consumer (threads) inside this process; returns it so the caller can stop it."""
-        consumer = self.huey.create_consumer(workers=workers, worker_type="thread", periodic=True, check_worker_health=False,
-                                             max_delay=IDLE_POLL_SECONDS)
+        consumer = self.huey.create_consumer(**consumer_options(workers), check_worker_health=False)
         consumer.start()
         return consumer
 

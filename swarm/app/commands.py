@@ -81,11 +81,10 @@ def _safe_url(url: str) -> str:
 
 def worker(args: argparse.Namespace) -> int:
     from swarm.app.bootstrap import build
-    from workflows.queue import IDLE_POLL_SECONDS
+    from workflows.queue import consumer_options
 
     container = build(load_settings())
-    consumer = container.queue.huey.create_consumer(workers=args.workers or container.settings.workers, worker_type="thread",
-                                                    periodic=True, max_delay=IDLE_POLL_SECONDS)
+    consumer = container.queue.huey.create_consumer(**consumer_options(args.workers or container.settings.workers))
     print(f"CaseSwarm worker: {consumer.workers} threads on {container.settings.queue_url}")
     consumer.run()
     return 0

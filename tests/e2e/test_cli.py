@@ -38,9 +38,9 @@ def test_swarm_serve_runs_web_and_workers_and_opens_a_swarm(slack_sandbox, datab
         view = slack_sandbox.views()[-1]
         answer = driver.submit_view(view["id"], user_id="UAGENT001", values={"customer": "Globex", "category": "it", "severity": "sev1"})
         assert answer.status_code == 200
-        _wait_for(lambda: len(slack_sandbox.replies("CSUPPORT01", ts)) == 2, what="the swarm to open")
+        _wait_for(lambda: len(slack_sandbox.replies("CSUPPORT01", ts)) == 2, what="the link in the source thread")
         [channel] = [c for c in slack_sandbox.channels() if c["name"].startswith("case-1-")]
-        assert len(slack_sandbox.pins(channel["id"])) == 1
+        _wait_for(lambda: len(slack_sandbox.pins(channel["id"])) == 1, what="the pinned summary")
     finally:
         server.send_signal(signal.SIGTERM)
         output = server.communicate(timeout=20)[0]

@@ -62,13 +62,15 @@ def test_timeout_after_channel_was_created_adopts_it_instead_of_a_second_channel
     assert swarm.case().channel_id == channel["id"]
 
 
-def test_timeout_after_summary_was_posted_finds_it_instead_of_posting_again(fast_timeout_swarm):
+def test_timeouts_after_the_summary_and_the_thread_reply_were_posted_find_them_instead_of_posting_again(fast_timeout_swarm):
     swarm = fast_timeout_swarm
-    swarm.sandbox.delay_next("chat.postMessage", 2.0, apply=True)
-    swarm.escalate(MESSAGE, customer="Initech", category="operations")
+    swarm.sandbox.delay_next("chat.postMessage", 2.0, apply=True, times=2)  # the answer in the thread, the summary
+    ts, _ = swarm.escalate(MESSAGE, customer="Initech", category="operations")
     swarm.drain()
     _opened_once(swarm)
-    assert len(swarm.sandbox.calls("conversations.history")) == 1  # looked before posting again
+    assert len(swarm.sandbox.replies("CSUPPORT01", ts)) == 2  # the message and exactly one link to the swarm
+    # Each looked before posting again: the channel's history for the summary, the thread for the reply.
+    assert (len(swarm.sandbox.calls("conversations.history")), len(swarm.sandbox.calls("conversations.replies"))) == (1, 1)
 
 
 class Crash(BaseException):
@@ -81,17 +83,20 @@ def _crash_after(step_name: str):
             step.act(ctx)
             raise Crash(step_name)
         return Step(step.name, act, step.record)
-    return {kind: tuple(crash_then(s) if (kind, s.name) == ("open_swarm", step_name) else s for s in steps)
+    return {kind: tuple(crash_then(s) if f"{kind}.{s.name}" == step_name else s for s in steps)
             for kind, steps in WORKFLOWS.items()}
 
 
-@pytest.mark.parametrize("step", ["create_channel", "invite", "post_summary", "pin_summary", "reply_in_source"])
+@pytest.mark.parametrize("step", ["open_swarm.create_channel", "open_swarm.invite", "open_swarm.post_summary",
+                                  "open_swarm.pin_summary", "notify_source.post_in_source"])
 def test_crash_after_each_step_resumes_on_restart_without_duplicates(database_url, slack_sandbox, tmp_path, step):
     # Workers are not woken (no consumer on this queue): the test plays the worker that dies mid-workflow.
     first = start_harness(database_url, slack_sandbox, queue_immediate=False, queue_url=f"sqlite:///{tmp_path / 'q1.db'}")
     ts, _ = first.escalate(MESSAGE, customer="Initech", category="operations")
+    crashing = WorkflowRunner(first.container.runner.services, _crash_after(step))
     with pytest.raises(Crash):
-        WorkflowRunner(first.container.runner.services, _crash_after(step)).run_due()
+        while crashing.run_due():  # the swarm's own workflows, then those it scheduled (the thread's answer)
+            pass
     with first.container.store.transaction() as tx:  # a killed worker leaves its lease behind; then it expires
         tx.session.execute(update(WorkflowRow).values(status="running", lease_until=utcnow()))
     first.close()
