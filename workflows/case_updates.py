@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from swarm.errors import RetryLater
-from swarm.model import CaseStatus
+from swarm.model import CaseStatus, CaseSummary
 from swarm.ports import Notice, ResolutionCard, SummaryCard
 from swarm.store.queries import load_case_summary, open_swarm_load
 from swarm.store.tables import CaseRow, ParticipantRow
@@ -36,15 +38,28 @@ def post_notice(ctx: StepContext) -> dict:
     return {"message_id": chat.post(channel_id, Notice(text, case.key), effect_key=ctx.effect_key)}
 
 
+def summary_digest(summary: CaseSummary) -> str:
+    """A fingerprint of everything the summary shows: equal digests, the same message."""
+    return hashlib.sha256(repr(summary).encode()).hexdigest()
+
+
 def update_summary(ctx: StepContext) -> dict:
-    """Re-render the pinned summary from the current case (idempotent: it always shows the latest state)."""
+    """Re-render the pinned summary from the current case (idempotent: it always shows the latest state), unless it
+    already shows exactly this (a fact that arrived before it was posted, a second refresh for one change)."""
     case, channel_id = _channel(ctx)
     if not case.summary_message_id:
         raise RetryLater("the case summary is not posted yet", retry_after=2)
     with ctx.services.store.read() as session:
         summary = load_case_summary(session, ctx.case_id)
+    digest = summary_digest(summary)
+    if digest == case.summary_digest:
+        return {"skipped": "the summary already shows this", "digest": digest}
     ctx.chat_for_case(case).update(channel_id, case.summary_message_id, SummaryCard(summary))
-    return {}
+    return {"digest": digest}
+
+
+def record_summary_digest(session: Session, ctx: StepContext, result: dict) -> None:
+    session.get(CaseRow, ctx.case_id).summary_digest = result.get("digest")
 
 
 def post_resolution(ctx: StepContext) -> dict:
@@ -112,9 +127,10 @@ def record_owner(session: Session, ctx: StepContext, result: dict) -> None:
 
 
 ANNOUNCE = (Step("post_notice", post_notice),)
-REFRESH_SUMMARY = (Step("update_summary", update_summary),)
-INVITE = (Step("invite", invite_pending, record_invites), Step("post_notice", post_notice), Step("update_summary", update_summary))
+UPDATE_SUMMARY = Step("update_summary", update_summary, record_summary_digest)
+REFRESH_SUMMARY = (UPDATE_SUMMARY,)
+INVITE = (Step("invite", invite_pending, record_invites), Step("post_notice", post_notice), UPDATE_SUMMARY)
 ADD_DEPARTMENT = (Step("pick_owner", pick_owner, record_owner),) + INVITE
-RESOLVE = (Step("post_resolution", post_resolution), Step("update_summary", update_summary))
+RESOLVE = (Step("post_resolution", post_resolution), UPDATE_SUMMARY)
 ARCHIVE = (Step("archive_channel", archive_channel, record_archived),)
-REOPEN = (Step("unarchive_channel", unarchive_channel), Step("post_notice", post_notice), Step("update_summary", update_summary))
+REOPEN = (Step("unarchive_channel", unarchive_channel), Step("post_notice", post_notice), UPDATE_SUMMARY)

@@ -20,6 +20,7 @@ from swarm.store.queries import case_by_channel, load_case_summary, open_swarm_l
 from swarm.store.tables import CaseRow, ParticipantRow
 from swarm.usecases.common import note
 from swarm.usecases.sync import ticket_link_key
+from workflows.case_updates import summary_digest
 from workflows.participants import invite_pending, record_invites
 from workflows.routing import CaseFacts, plan_swarm
 from workflows.steps import Step, StepContext
@@ -118,13 +119,14 @@ def post_summary(ctx: StepContext) -> dict:
     with ctx.services.store.read() as session:
         summary = load_case_summary(session, ctx.case_id)
     if ctx.ambiguous and (found := chat.find_posted(summary.channel_id, ctx.effect_key)):
-        return {"message_id": found}
-    return {"message_id": chat.post(summary.channel_id, SummaryCard(summary), effect_key=ctx.effect_key)}
+        return {"message_id": found}  # rendered by an earlier try from facts we no longer know: no digest
+    return {"message_id": chat.post(summary.channel_id, SummaryCard(summary), effect_key=ctx.effect_key),
+            "digest": summary_digest(summary)}
 
 
 def record_summary(session: Session, ctx: StepContext, result: dict) -> None:
     case = session.get(CaseRow, ctx.case_id)
-    case.summary_message_id = result["message_id"]
+    case.summary_message_id, case.summary_digest = result["message_id"], result.get("digest")
     # Under the summary, ask the experts whether they can take the case.
     ctx.follow_up("ask_experts", f"ask_experts:{ctx.case_id}")
 

@@ -56,6 +56,7 @@ class CaseRow(Base):
     channel_id: Mapped[str | None] = mapped_column(String(128), unique=True)
     channel_name: Mapped[str | None] = mapped_column(String(100))
     summary_message_id: Mapped[str | None] = mapped_column(String(64))
+    summary_digest: Mapped[str | None] = mapped_column(String(64))  # what the summary shows (workflows/case_updates.py)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     engaged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

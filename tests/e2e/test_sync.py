@@ -40,6 +40,32 @@ def test_escalation_creates_the_jira_issue_and_shows_the_customer_card(synced_sw
     assert "Acme Corp · Gold" in summary and "2 open cases in Salesforce" in summary
 
 
+def test_the_summary_is_updated_only_when_what_it_shows_changes(synced_swarm):
+    from swarm.store.outbox import schedule
+
+    def updates() -> int:
+        return len(synced_swarm.sandbox.calls("chat.update"))
+
+    def refresh(reason: str) -> None:
+        with synced_swarm.container.store.transaction() as tx:
+            schedule(tx, case_id=1, kind="refresh_summary", key=f"refresh_summary:1:{reason}")
+        synced_swarm.drain()
+
+    channel = open_case(synced_swarm)
+    opened = updates()  # the ticket and the customer card arrive before or after the summary is posted
+    assert opened <= 2
+    refresh("nothing new")
+    assert updates() == opened  # it already shows all this: no call
+
+    expert = next(p for p in synced_swarm.case().participants if p.role == "expert")
+    synced_swarm.command("decide Refund the duplicate charge today", channel=channel, user=expert.user_id)
+    synced_swarm.drain()
+    assert updates() == opened + 1
+    assert "Refund the duplicate charge today" in pinned_text(synced_swarm, channel)
+    refresh("still nothing new")
+    assert updates() == opened + 1
+
+
 def test_escalation_links_an_existing_issue_and_salesforce_case_named_in_the_form(synced_swarm, jira_sandbox, salesforce_sandbox):
     from jira import JIRA
 
