@@ -7,24 +7,41 @@ from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any, Iterator, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from config.values import Email, Finding, Identifier, Identifiers, SlackUserId, Strict, TimeZoneName, known
 
 
 class Person(Strict):
-    """Someone a swarm can bring in. Slack finds them by user id, Microsoft Teams by email."""
+    """Someone a swarm can bring in. Slack finds them by user id, Microsoft Teams by email: a person without a
+    `slack_user_id` works on Teams only (a Slack case skips them and says why)."""
 
     id: Identifier
     name: str = Field(min_length=1)
     email: Email
-    slack_user_id: SlackUserId
+    slack_user_id: SlackUserId | None = None
     skills: Identifiers = ()
     timezone: TimeZoneName | None = None
 
-    def same_person_as(self, other: Person) -> bool:
-        return (self.name, self.email, self.slack_user_id) == (other.name, other.email, other.slack_user_id)
+    @property
+    def email_key(self) -> str:
+        """The email as the directories compare it (Entra ID and Slack ignore case)."""
+        return self.email.lower()
 
+    def same_person_as(self, other: Person) -> bool:
+        return (self.name, self.email_key, self.slack_user_id) == (other.name, other.email_key, other.slack_user_id)
+
+
+_ENTRA_OBJECT_ID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def _entra_group(value: str) -> str:
+    if not _ENTRA_OBJECT_ID.fullmatch(value):
+        raise ValueError(f"'{value}' is not a Microsoft Entra group object id (like 4f8c1a52-93b7-4c1e-8d2a-6b0e5f3c9a71)")
+    return value.lower()
+
+
+EntraGroupId = Annotated[str, AfterValidator(_entra_group)]
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _HANDOFF = re.compile(r"(?:(?P<day>[a-z]+)\s+)?(?P<hour>\d{1,2}):(?P<minute>\d{2})")
@@ -142,7 +159,8 @@ class Department(Strict):
     manager: Person
     oncall: Rotation | None = None
     business_hours: BusinessHours | None = None
-    usergroup: str | None = None  # Slack usergroup id (S...), a membership source for later
+    usergroup: str | None = None  # Slack user group id (S...): its members join (integrations/slack/directory.py)
+    entra_group: EntraGroupId | None = None  # Microsoft Entra group object id: likewise (integrations/teams/groups.py)
 
     def member(self, member_id: str) -> Person | None:
         return next((m for m in self.members if m.id == member_id), None)
@@ -200,19 +218,25 @@ class DepartmentsFile(Strict):
     def _people_defined_once(self) -> Iterator[Finding]:
         # A person may appear in several places (a manager of many departments) but must be the same person,
         # and a member belongs to one department, so `department_of` has one answer.
+        # Slack finds a person by user id and Teams by email, so neither may point at two members.
         by_id: dict[str, tuple[str, Person]] = {}
         by_slack: dict[str, str] = {}
+        by_email: dict[str, str] = {}
         for department_id, department in self.departments.items():
             for i, member in enumerate(department.members):
                 loc = ("departments", department_id, "members", i)
                 if member.id in by_id and by_id[member.id][0] != department_id:
                     yield (*loc, "id"), f"member '{member.id}' is already in department '{by_id[member.id][0]}'"
-                if by_slack.get(member.slack_user_id, member.id) != member.id:
+                if member.slack_user_id and by_slack.get(member.slack_user_id, member.id) != member.id:
                     yield (*loc, "slack_user_id"), (
                         f"Slack user '{member.slack_user_id}' is already member '{by_slack[member.slack_user_id]}'"
                     )
+                if by_email.get(member.email_key, member.id) != member.id:
+                    yield (*loc, "email"), f"email '{member.email}' is already member '{by_email[member.email_key]}'"
                 by_id.setdefault(member.id, (department_id, member))
-                by_slack.setdefault(member.slack_user_id, member.id)
+                if member.slack_user_id:
+                    by_slack.setdefault(member.slack_user_id, member.id)
+                by_email.setdefault(member.email_key, member.id)
         yield from self._managers_consistent(by_id)
 
     def _managers_consistent(self, members: dict[str, tuple[str, Person]]) -> Iterator[Finding]:

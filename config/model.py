@@ -78,7 +78,7 @@ class SwarmConfig:
 
     @cached_property
     def _member_departments(self) -> dict[str, str]:
-        return {m.slack_user_id: d_id for d_id, d in self.departments.items() for m in d.members}
+        return {m.slack_user_id: d_id for d_id, d in self.departments.items() for m in d.members if m.slack_user_id}
 
     def department(self, department_id: str) -> Department:
         """The department with this id; KeyError names the known ones."""

@@ -1,8 +1,17 @@
-"""Platform-neutral wording of the customer card, shared by the Slack and Teams renderings of the summary."""
+"""Platform-neutral wording of the summary (customer card, SLA states, history), shared by the Slack and Teams
+renderings."""
 
 from __future__ import annotations
 
 from swarm.model import CaseSummary
+
+
+SLA_STATES = {"on_track": "on track", "at_risk": "at risk", "breached": "breached"}  # as cases.sla_*_state holds them
+
+
+def sla_state(state: str | None) -> str:
+    """'on track', 'at risk' or 'breached' for an SLA clock's state (a clock not seen yet is on track)."""
+    return SLA_STATES.get(state or "on_track", str(state))
 
 
 def customer_card(case: CaseSummary) -> list[str]:

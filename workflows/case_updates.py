@@ -14,7 +14,7 @@ from swarm.store.queries import load_case_summary, open_swarm_load
 from swarm.store.tables import CaseRow, ParticipantRow
 from swarm.usecases.common import note
 from workflows.participants import invite_pending, record_invites
-from workflows.routing import pick_for_department
+from workflows.routing import not_reachable, reachable_pick
 from workflows.steps import Step, StepContext
 
 
@@ -106,13 +106,15 @@ def pick_owner(ctx: StepContext) -> dict:
     chat = ctx.chat_for_case(case)
     members = config.departments[department].members
     exclude = [m.id for m in members if chat.address(m) in present]
-    pick = pick_for_department(department, config, now=ctx.services.clock(), load=load, exclude=exclude)
+    pick, passed_over = reachable_pick(department, config, reachable=lambda p: bool(chat.address(p)),
+                                       now=ctx.services.clock(), load=load, exclude=exclude)
     dept_name = config.departments[department].name
-    if pick is None or not chat.address(pick.person):
-        return {"text": f":warning: Nobody else is available in {dept_name} (everyone is already in this swarm)."}
+    also = f" ({'; '.join(not_reachable(chat.kind, a.person) for a in passed_over)}.)" if passed_over else ""
+    if pick is None:
+        return {"text": f":warning: Nobody else is available in {dept_name} (everyone is already in this swarm).{also}"}
     return {"user_id": chat.address(pick.person), "name": pick.person.name, "department": department, "reason": pick.reason,
             "text": f":heavy_plus_sign: {ctx.payload.get('actor', 'Someone')} brought in {dept_name}: "
-                    f"{chat.user_mention(chat.address(pick.person))} ({pick.reason})"}
+                    f"{chat.user_mention(chat.address(pick.person))} ({pick.reason}){also}"}
 
 
 def record_owner(session: Session, ctx: StepContext, result: dict) -> None:

@@ -22,7 +22,7 @@ from swarm.usecases.common import note
 from swarm.usecases.sync import ticket_link_key
 from workflows.case_updates import summary_digest
 from workflows.participants import invite_pending, record_invites
-from workflows.routing import CaseFacts, plan_swarm
+from workflows.routing import CaseFacts, not_reachable, reachable_plan
 from workflows.steps import Step, StepContext
 
 
@@ -34,19 +34,20 @@ def route(ctx: StepContext) -> dict:
         facts = CaseFacts(category=case.category, severity=Severity(case.severity), title=case.title,
                           description=case.description, source_channel=case.source_channel)
         load = open_swarm_load(session)
-    plan = plan_swarm(facts, ctx.services.config, now=ctx.services.clock(), load=load)
-    picks = []
-    for a in plan.assignments:
-        address = chat.address(a.person)
-        if address:
-            picks.append({"user_id": address, "name": a.person.name, "department": a.department, "reason": a.reason,
-                          "role": "manager" if a.role == "manager" else "expert"})
-    return {"picks": picks}
+    # Among the people the platform can reach (a Slack case cannot invite someone without a Slack id): whoever is
+    # passed over is named on the timeline, and the next candidate is picked instead.
+    plan, passed_over = reachable_plan(facts, ctx.services.config, reachable=lambda p: bool(chat.address(p)),
+                                       now=ctx.services.clock(), load=load)
+    picks = [{"user_id": chat.address(a.person), "name": a.person.name, "department": a.department, "reason": a.reason,
+              "role": "manager" if a.role == "manager" else "expert"} for a in plan.assignments]
+    return {"picks": picks, "skipped": [not_reachable(chat.kind, a.person) for a in passed_over]}
 
 
 def record_route(session: Session, ctx: StepContext, result: dict) -> None:
     case = session.get(CaseRow, ctx.case_id)
     present = set(session.scalars(select(ParticipantRow.user_id).where(ParticipantRow.case_id == case.id)))
+    for sentence in result.get("skipped", ()):
+        note(session, case, "not_reachable", f"Not brought in: {sentence}")
     for pick in result["picks"]:
         if pick["user_id"] in present:
             continue

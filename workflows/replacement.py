@@ -18,10 +18,11 @@ from swarm.store.tables import CaseRow, ParticipantRow
 from swarm.usecases.common import note
 from workflows.case_updates import update_summary
 from workflows.participants import invite_pending, record_invites
-from workflows.routing import pick_for_department
+from workflows.routing import not_reachable, reachable_pick
 from workflows.steps import Step, StepContext
 
 NOT_ANSWERED = ("invited", "already_in_channel")  # in the channel, neither on it nor declined
+ADD_HINT = {"slack": "`/swarm add`", "teams": "*Add people* on the summary card"}
 
 
 def ask_experts(ctx: StepContext) -> dict:
@@ -36,35 +37,42 @@ def ask_experts(ctx: StepContext) -> dict:
 
 
 def pick_replacement(ctx: StepContext) -> dict:
-    """The next person from the decliner's department, or the sentence saying there is nobody."""
+    """The next person from the decliner's department whom the case's platform can reach, or the sentence saying
+    there is nobody. Anyone passed over because the platform cannot reach them is named, with why."""
     case, chat = _case_and_chat(ctx)
     config, declined = ctx.services.config, ctx.payload
     why = f": {declined['reason']}" if declined.get("reason") else ""
     opening = f"{declined['name']} can't take {case.key}{why}."
     department = config.departments.get(declined.get("department") or "")
     if department is None:
-        return {"text": f":information_source: {opening} Bring someone else in with `/swarm add`.",
+        return {"text": f":information_source: {opening} Bring someone else in with {ADD_HINT.get(chat.kind, 'add')}.",
                 "note": f"No replacement picked for {declined['name']} (not an expert of a department)"}
     present = {p.user_id for p in case.participants}  # includes everyone who declined
     exclude = [m.id for m in department.members if chat.address(m) in present]
     with ctx.services.store.read() as session:
         load = open_swarm_load(session)
-    pick = pick_for_department(declined["department"], config, now=ctx.services.clock(), load=load, exclude=exclude)
-    address = chat.address(pick.person) if pick else None
-    if not address:
+    pick, passed_over = reachable_pick(declined["department"], config, reachable=lambda p: bool(chat.address(p)),
+                                       now=ctx.services.clock(), load=load, exclude=exclude)
+    skipped = [not_reachable(chat.kind, a.person) for a in passed_over]
+    also = f" ({'; '.join(skipped)}.)" if skipped else ""
+    if pick is None:
         manager = chat.address(department.manager)
         ask = f" {chat.user_mention(manager)}, can you find someone?" if manager else ""
         return {"text": f":warning: {opening} Nobody else in {department.name} is available "
-                        f"(everyone is already in this swarm or has declined).{ask}",
-                "note": f"No replacement for {declined['name']}: nobody else in {department.name} is available"}
+                        f"(everyone is already in this swarm or has declined).{also}{ask}",
+                "note": f"No replacement for {declined['name']}: nobody else in {department.name} is available",
+                "skipped": skipped}
+    address = chat.address(pick.person)
     return {"user_id": address, "name": pick.person.name, "department": pick.department,
-            "reason": f"replacing {declined['name']}: {pick.reason}",
+            "reason": f"replacing {declined['name']}: {pick.reason}", "skipped": skipped,
             "text": f":arrows_counterclockwise: {opening} Bringing in {chat.user_mention(address)} from "
-                    f"{department.name} ({pick.reason}). Can you take it?"}
+                    f"{department.name} ({pick.reason}). Can you take it?{also}"}
 
 
 def record_replacement(session: Session, ctx: StepContext, result: dict) -> None:
     case = session.get(CaseRow, ctx.case_id)
+    for sentence in result.get("skipped", ()):
+        note(session, case, "not_reachable", f"Not brought in: {sentence}")
     if not result.get("user_id"):
         note(session, case, "no_replacement", result["note"])
         return

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
-from typing import Collection, Iterable, Iterator, Mapping
+from typing import Callable, Collection, Iterable, Iterator, Mapping
 
 from config.departments import Department, Person
 from config.model import SwarmConfig
@@ -132,6 +132,42 @@ def pick_for_department(
     if not staffing.chosen:
         staffing.fill_department(department_id, count=1, skills=(), rules=None)
     return next(iter(staffing.chosen.values()), None)
+
+
+# Why a configured person cannot be brought in, by platform (Slack needs a slack_user_id; Teams finds people by email).
+NOT_REACHABLE = {"slack": "has no Slack account (no slack_user_id in departments.yml)",
+                 "teams": "was not found in Microsoft Entra ID by email"}
+
+
+def not_reachable(platform: str, person: Person) -> str:
+    """The sentence saying why `platform` cannot bring this configured person in."""
+    return f"{person.name} {NOT_REACHABLE.get(platform, f'cannot be reached on {platform}')}"
+
+
+def reachable_plan(facts: CaseFacts, config: SwarmConfig, *, reachable: Callable[[Person], bool], now: datetime,
+                   load: Mapping[str, int] = NO_LOAD, exclude: Collection[str] = ()) -> tuple[SwarmPlan, list[Assignment]]:
+    """plan_swarm among the people the case's platform can reach (a Slack case cannot invite someone with no Slack
+    id): the plan, and whom it skipped, in the order they would have been picked, so the caller can say why."""
+    skipped: list[Assignment] = []
+    while True:
+        plan = plan_swarm(facts, config, now=now, load=load, exclude=[*exclude, *(a.person.id for a in skipped)])
+        unreachable = [a for a in plan.assignments if not reachable(a.person)]
+        if not unreachable:
+            return plan, skipped
+        skipped += unreachable
+
+
+def reachable_pick(department_id: str, config: SwarmConfig, *, reachable: Callable[[Person], bool], now: datetime,
+                   load: Mapping[str, int] = NO_LOAD, exclude: Collection[str] = (),
+                   skill: str | None = None) -> tuple[Assignment | None, list[Assignment]]:
+    """pick_for_department among the people the platform can reach: the pick (None if nobody), and whom it skipped."""
+    skipped: list[Assignment] = []
+    while True:
+        pick = pick_for_department(department_id, config, now=now, load=load, skill=skill,
+                                   exclude=[*exclude, *(a.person.id for a in skipped)])
+        if pick is None or reachable(pick.person):
+            return pick, skipped
+        skipped.append(pick)
 
 
 def _departments_named(rules: list[Rule], config: SwarmConfig) -> dict[str, list[str]]:

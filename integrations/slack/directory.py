@@ -1,26 +1,26 @@
 """Department members from Slack user groups: a department in departments.yml may name a `usergroup` (S...), and
 the people in it become members routing can pick, besides the ones the file lists.
 
-Routing stays pure: `with_members` returns a new SwarmConfig, and the composition root swaps it into the workflow
-services from a huey periodic task. Slack is asked at most once per group per refresh period (users.info once per
-person); when Slack fails, the last members seen are kept and the next period tries again.
+Routing stays pure: `with_members` (integrations/members.py, shared with Microsoft Entra groups) returns a new
+SwarmConfig, and the composition root swaps it into the workflow services from a huey periodic task. Slack is asked
+at most once per group per refresh period (users.info once per person); when Slack fails, the last members seen are
+kept and the next period tries again.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from huey import crontab
 from pydantic import ValidationError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from config.departments import Person
 from config.model import SwarmConfig
+from integrations.members import keep_department_members_fresh, with_members  # noqa: F401 (with_members: re-exported)
 from swarm.store.tables import utcnow
 
 log = logging.getLogger("caseswarm.slack.directory")
@@ -75,30 +75,10 @@ class SlackDirectory:
         return person
 
 
-def with_members(config: SwarmConfig, extra: Mapping[str, Iterable[Person]]) -> SwarmConfig:
-    """A copy of `config` whose departments also list the `extra` people. Anyone already in the configuration (by
-    Slack id) is skipped, so a person stays in one department and keeps the skills the file gives them."""
-    known = {m.slack_user_id for d in config.departments.values() for m in d.members}
-    departments = {}
-    for department_id, department in config.departments.items():
-        added = []
-        for person in extra.get(department_id, ()):
-            if person.slack_user_id not in known:
-                known.add(person.slack_user_id)
-                added.append(person)
-        departments[department_id] = department.model_copy(update={"members": department.members + tuple(added)}) if added else department
-    return dataclasses.replace(config, departments=departments)
-
-
 def keep_usergroup_members_fresh(huey, directory: SlackDirectory, services) -> None:
     """Every minute (the directory's cache decides when Slack is asked), give the workflows a config with the user
-    groups' members. Called by the composition root; nothing runs at import."""
-    configured = services.config
-
-    def refresh_usergroup_members() -> None:
-        services.config = directory.config_with_usergroups(configured)
-
-    huey.periodic_task(crontab(minute="*"), name="refresh_usergroup_members")(refresh_usergroup_members)
+    groups' members. The composition root wires every membership source at once (integrations/members.py)."""
+    keep_department_members_fresh(huey, services, [directory.config_with_usergroups], name="refresh_usergroup_members")
 
 
 def _as_person(user: dict) -> Person | None:

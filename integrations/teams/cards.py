@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from integrations.teams.markup import Mention, paragraphs, to_teams
 from swarm import summary_text
 from swarm.model import CaseStatus, CaseSummary
-from swarm.ports import ChatMessage, Notice, ResolutionCard, SummaryCard
+from swarm.ports import ChatMessage, ExpertRequest, Notice, ResolutionCard, SummaryCard
 from swarm.usecases.common import format_duration
 
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -17,6 +17,10 @@ CARD_VERSION = "1.4"  # Action.Execute (Universal Actions) needs 1.4; Teams rend
 EFFECT_ID = "caseswarm-effect"
 # Verbs of the summary card's Action.Execute buttons; the bot's card handler routes on them.
 DECIDE, ADD, STATUS, RESOLVE, REOPEN = "case_decide", "case_add", "case_status", "case_resolve", "case_reopen"
+# ...and of the ask to take a case ("I'm on it" / "Can't take it").
+ACCEPT, DECLINE = "expert_accept", "expert_decline"
+REASON_MAX = 200  # as on Slack's decline form
+SLA_MARK = {"on_track": "🟢", "at_risk": "🟡", "breached": "🔴"}
 PEOPLE_PICKER = {"type": "Data.Query", "dataset": "graph.microsoft.com/users"}
 
 
@@ -33,6 +37,9 @@ def render(message: ChatMessage, *, name_of: Callable[[str], str], departments: 
         return Rendered(_headline(message.case), summary_card(message.case, departments, root_causes or {}))
     if isinstance(message, ResolutionCard):
         return Rendered(f"{message.case.key} resolved: {message.case.resolution}", resolution_card(message.case, message.archive_in))
+    if isinstance(message, ExpertRequest):
+        text, mentions = to_teams(message.text, name_of)
+        return Rendered(text[:200], expert_request_card(text, message.case_key or "", mentions), mentions)
     if isinstance(message, Notice):
         text, mentions = to_teams(message.text, name_of)
         return Rendered(text[:200], card([_text(paragraphs(text))], mentions=mentions), mentions)
@@ -107,6 +114,18 @@ def resolution_card(case: CaseSummary, archive_in: str | None) -> dict:
     return card(body, [_execute("Reopen", REOPEN, case.key)])
 
 
+def expert_request_card(text: str, case_key: str, mentions: list[Mention]) -> dict:
+    """The ask to take a case, mentioning the experts; handlers/case_card.py answers the two buttons."""
+    decline_form = [
+        _text(f"Someone else will be brought into **{case_key}** instead."),
+        {**_input("reason", "e.g. on leave until Monday", max_length=REASON_MAX),
+         "label": "Why? (optional, shown in the case channel)", "isRequired": False},
+    ]
+    actions = [{**_execute("I'm on it", ACCEPT, case_key), "style": "positive"},
+               _form("Can't take it", decline_form, _execute("Decline", DECLINE, case_key))]
+    return card([_text(paragraphs(text))], actions, mentions=mentions)
+
+
 def _actions(case: CaseSummary, departments: dict[str, str], root_causes: dict[str, str]) -> list[dict]:
     if case.status in (CaseStatus.RESOLVED, CaseStatus.ARCHIVED):
         return [_execute("Reopen", REOPEN, case.key)]
@@ -154,12 +173,20 @@ def _status(case: CaseSummary) -> str:
 
 
 def _sla(case: CaseSummary) -> str:
+    # The state is the one the SLA sweep last saw (it refreshes this card when a state changes, not every minute).
     parts = []
     if case.sla_engage_due:
-        parts.append(f"engaged after {_took(case.engaged_at, case)}" if case.engaged_at else f"engage by {_when(case.sla_engage_due)}")
+        parts.append(f"engaged after {_took(case.engaged_at, case)}" if case.engaged_at
+                     else f"{_state(case.sla_engage_state)}: engage by {_when(case.sla_engage_due)}")
     if case.sla_resolve_due:
-        parts.append(f"resolved after {_took(case.resolved_at, case)}" if case.resolved_at else f"resolve by {_when(case.sla_resolve_due)}")
+        parts.append(f"resolved after {_took(case.resolved_at, case)}" if case.resolved_at
+                     else f"{_state(case.sla_resolve_state)}: resolve by {_when(case.sla_resolve_due)}")
     return " · ".join(parts) or "—"
+
+
+def _state(state: str | None) -> str:
+    state = state or "on_track"
+    return f"{SLA_MARK.get(state, '')} {summary_text.sla_state(state)}".strip()
 
 
 def _took(at: datetime, case: CaseSummary) -> str:
@@ -173,7 +200,8 @@ def _when(at: datetime) -> str:
 
 
 def _people(case: CaseSummary) -> str:
-    states = {"pending": "inviting…", "invited": "added", "already_in_channel": "in channel"}
+    states = {"pending": "inviting…", "invited": "added", "already_in_channel": "in channel", "accepted": "on it",
+              "declined": "declined"}
     lines = [f"- **{p.name}** — {p.reason} ({states.get(p.invite_status, f'could not add: {p.invite_status}')})"
              for p in case.participants]
     return "\n\n".join(lines) or "- nobody yet"

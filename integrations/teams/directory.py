@@ -47,6 +47,14 @@ class TeamsDirectory:
                     self._by_key[alias] = user
             return user
 
+    def remember(self, user: TeamsUser) -> None:
+        """A user seen elsewhere (an Entra group's member list), so looking them up later asks Graph nothing."""
+        with self._lock:
+            for alias in {user.id.lower(), user.email.lower()}:
+                if alias:
+                    self._by_key[alias] = user
+                    self._misses.pop(alias, None)
+
     def name_of(self, user_id: str) -> str:
         """A display name for messages; the id itself when the directory does not know it."""
         user = self.user(user_id)

@@ -10,6 +10,7 @@ from kiota_abstractions.authentication import BaseBearerTokenAuthenticationProvi
 from kiota_abstractions.base_request_configuration import RequestConfiguration
 from kiota_http.middleware.options import RetryHandlerOption
 from msgraph import GraphRequestAdapter, GraphServiceClient
+from msgraph.generated.groups.item.members.members_request_builder import MembersRequestBuilder
 from msgraph.generated.models.aad_user_conversation_member import AadUserConversationMember
 from msgraph.generated.models.channel import Channel
 from msgraph.generated.models.channel_membership_type import ChannelMembershipType
@@ -25,6 +26,8 @@ from integrations.teams.tokens import AppTokens
 from swarm.errors import NameTaken
 
 CASE_CHANNEL_DESCRIPTION = "CaseSwarm case channel"  # how find_channel recognises a channel this app created
+# What a department needs of a group member; accountEnabled and userType are not in Graph's default set.
+MEMBER_FIELDS = ["id", "displayName", "mail", "userPrincipalName", "accountEnabled", "userType"]
 
 
 def make_graph_client(*, base_url: str, tokens: AppTokens, timeout: float) -> GraphServiceClient:
@@ -55,6 +58,23 @@ class TeamsGraph:
             return self._run("Graph GET /users", self.client.users.by_user_id(id_or_email).get(), handled=(404,))
         except _Answered:
             return None
+
+    def group_members(self, group_id: str, *, page_size: int = 999) -> list[User] | None:
+        """GET /groups/{id}/members, every page (following @odata.nextLink): the users among the group's direct
+        members (nested groups, devices and service principals are left out). None when there is no such group."""
+        members = self.client.groups.by_group_id(group_id).members
+        query = MembersRequestBuilder.MembersRequestBuilderGetQueryParameters(select=MEMBER_FIELDS, top=page_size)
+        what = "Graph GET /groups/{id}/members"
+        try:
+            page = self._run(what, members.get(request_configuration=RequestConfiguration(query_parameters=query)),
+                             handled=(404,))
+        except _Answered:
+            return None
+        found = list(page.value or [])
+        while page.odata_next_link:
+            page = self._run(what, members.with_url(page.odata_next_link).get())
+            found += page.value or []
+        return [member for member in found if isinstance(member, User)]
 
     # -- channels ---------------------------------------------------------------------------------------------
     def create_private_channel(self, name: str, *, owner: str) -> Channel:

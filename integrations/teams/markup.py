@@ -14,6 +14,9 @@ EMOJI = {
     "white_check_mark": "✅", "rotating_light": "🚨", "checkered_flag": "🏁", "heavy_plus_sign": "➕",
     "bust_in_silhouette": "👤", "warning": "⚠️", "leftwards_arrow_with_hook": "↩️", "hourglass": "⌛",
     "large_green_circle": "🟢", "file_cabinet": "🗄️", "link": "🔗", "memo": "📝",
+    "large_yellow_circle": "🟡", "red_circle": "🔴", "wave": "👋", "raising_hand": "🙋",
+    "arrows_counterclockwise": "🔄", "information_source": "ℹ️", "hourglass_flowing_sand": "⏳", "alarm_clock": "⏰",
+    "loudspeaker": "📢", "telephone_receiver": "📞", "ticket": "🎫",
 }
 _MENTION = re.compile(r"<@([^>|\s]+)(?:\|[^>]*)?>")
 _LINK = re.compile(r"<(https?://[^|>\s]+)\|([^>]+)>")

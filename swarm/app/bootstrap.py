@@ -57,10 +57,10 @@ def build(settings: Settings, *, config: SwarmConfig | None = None, migrate: boo
     holder["runner"] = runner
     register_sla_clock(queue.huey, services)
     register_weekly_digest(queue.huey, services)
-    if "slack" in chats and chats["slack"].client is not None and any(d.usergroup for d in config.departments.values()):
-        from integrations.slack.directory import SlackDirectory, keep_usergroup_members_fresh
+    from integrations.members import keep_department_members_fresh, member_sources
 
-        keep_usergroup_members_fresh(queue.huey, SlackDirectory(chats["slack"].client, clock=clock), services)
+    if sources := member_sources(chats, config, clock=clock):  # Slack user groups and Entra groups on departments
+        keep_department_members_fresh(queue.huey, services, sources)
     store.wake, store.wake_at = queue.wake, queue.wake_at
     return Container(settings=settings, config=config, store=store, queue=queue, runner=runner, chats=chats,
                      ticketing=services.ticketing, crm=services.crm)

@@ -260,6 +260,17 @@ BAD_FILES = [
         id="bad-slack-id",
     ),
     pytest.param(
+        "departments.yml", "email: eva.novak@example.com", "email: Dev.Patel@example.com", "email: Dev.Patel",
+        "email 'Dev.Patel@example.com' is already member 'dev'",
+        id="duplicate-email",
+    ),
+    pytest.param(
+        "departments.yml", "    name: IT\n", "    name: IT\n    entra_group: it-experts\n", "entra_group",
+        "departments.it.entra_group: 'it-experts' is not a Microsoft Entra group object id "
+        "(like 4f8c1a52-93b7-4c1e-8d2a-6b0e5f3c9a71)",
+        id="bad-entra-group",
+    ),
+    pytest.param(
         "sla.yml", "sev2: {engage: 30m", "sev2: {engage: 30x", "30x",
         "severities.sev2.engage: bad duration '30x' (write a number and a unit: '90s', '15m', '4h', '2d')",
         id="bad-duration",
@@ -330,6 +341,29 @@ def test_bad_config_names_file_line_and_reason(config_dir, file, old, new, marke
         load_config(config_dir)
     marker, occurrence = marker if isinstance(marker, tuple) else (marker, 1)
     assert str(raised.value) == f"{file}:{line_of(config_dir, file, marker, occurrence)}: {reason}"
+
+
+def test_a_person_without_a_slack_id_is_a_teams_only_member(config_dir):
+    edit(config_dir, "departments.yml", "        slack_user_id: UBILL0002\n", "")
+    edit(config_dir, "departments.yml", "    name: Billing\n",
+         "    name: Billing\n    entra_group: 4F8C1A52-93B7-4C1E-8D2A-6B0E5F3C9A71\n")
+    config = load_config(config_dir)
+    billing = config.department("billing")
+    assert billing.member("ben").slack_user_id is None and billing.member("ben").email == "ben.okafor@example.com"
+    assert billing.entra_group == "4f8c1a52-93b7-4c1e-8d2a-6b0e5f3c9a71"  # Graph compares object ids in lower case
+    assert config.department_of("UBILL0001") == "billing" and config.person_by_slack_id("UBILL0002") is None
+
+
+def test_a_manager_written_out_again_may_change_the_case_of_the_email_but_not_the_slack_id(config_dir):
+    jonas = "    manager: {{id: jonas, name: Jonas Berg, email: Jonas.Berg@example.com, slack_user_id: {}}}"
+    edit(config_dir, "departments.yml", "    lead: farid\n    manager: *jonas", "    lead: farid\n" + jonas.format("UMGR0001"))
+    assert load_config(config_dir).department("it").manager.email == "Jonas.Berg@example.com"
+
+    edit(config_dir, "departments.yml", jonas.format("UMGR0001"), jonas.format("UMGR0009"))
+    with pytest.raises(ConfigError) as raised:
+        load_config(config_dir)
+    assert str(raised.value) == (f"departments.yml:{line_of(config_dir, 'departments.yml', 'UMGR0009')}: department 'it': "
+                                 "manager 'jonas' has a different name, email or Slack id than elsewhere in this file")
 
 
 def test_duplicate_rule_name_points_at_the_second_one(config_dir):

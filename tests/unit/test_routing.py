@@ -11,7 +11,8 @@ import pytest
 from config import Department, Rule, load_config
 from swarm.model import Severity
 from workflows.rotation import oncall_at
-from workflows.routing import CaseFacts, pick_for_department, plan_swarm, rule_matches
+from workflows.routing import (CaseFacts, not_reachable, pick_for_department, plan_swarm, reachable_pick, reachable_plan,
+                               rule_matches)
 
 UTC = timezone.utc
 # Shipped rotations in the week of Monday 2025-03-03: billing → Ana, it → Dev, operations → Hugo.
@@ -182,6 +183,52 @@ def test_on_call_comes_before_load(config, exclude, expected):
 def test_pick_for_an_unknown_department_names_the_known_ones(config):
     with pytest.raises(KeyError, match="unknown department 'legal'"):
         pick_for_department("legal", config, now=WEDNESDAY)
+
+
+# --- who the platform can reach ----------------------------------------------------------------------------------
+
+def on_slack(person) -> bool:
+    return person.slack_user_id is not None  # what SlackChat.address tells routing
+
+
+def teams_only(config, *member_ids: str):
+    """The config with these members' Slack ids removed (departments.yml lets a Teams-only person omit it)."""
+    departments = {}
+    for department_id, dept in config.departments.items():
+        members = tuple(m.model_copy(update={"slack_user_id": None}) if m.id in member_ids else m for m in dept.members)
+        departments[department_id] = dept.model_copy(update={"members": members})
+    return dataclasses.replace(config, departments=departments)
+
+
+def test_a_plan_passes_over_people_the_platform_cannot_reach_and_says_whom(config):
+    plan, skipped = reachable_plan(CaseFacts("billing", Severity.SEV3, "refund please"), teams_only(config, "ana"),
+                                   reachable=on_slack, now=WEDNESDAY)
+    assert [a.reason for a in skipped] == ["billing: Ana Souza, on call this week (rule 'billing-category')"]
+    assert [a.reason for a in plan.assignments] == ["billing: Ben Okafor, least busy with 0 open swarms (rule 'billing-category')"]
+    assert plan.gaps == ["skill 'refunds': nobody available"]  # Ana holds it, and she is not on Slack
+    assert not_reachable("slack", skipped[0].person) == "Ana Souza has no Slack account (no slack_user_id in departments.yml)"
+
+
+def test_a_plan_on_a_platform_that_reaches_everyone_skips_nobody(config):
+    facts = CaseFacts("billing", Severity.SEV1, "down")
+    plan, skipped = reachable_plan(facts, config, reachable=lambda person: True, now=WEDNESDAY)
+    assert skipped == [] and plan == plan_swarm(facts, config, now=WEDNESDAY)
+
+
+@pytest.mark.parametrize(
+    "unreachable, picked, passed_over",
+    [
+        ((), "ana", []),
+        (("ana",), "ben", ["ana"]),
+        (("ana", "ben"), "chloe", ["ana", "ben"]),
+        (("ana", "ben", "chloe"), None, ["ana", "ben", "chloe"]),
+    ],
+    ids=["everyone-on-slack", "on-call-teams-only", "only-the-lead-on-slack", "nobody-on-slack"],
+)
+def test_a_pick_passes_over_people_the_platform_cannot_reach(config, unreachable, picked, passed_over):
+    pick, skipped = reachable_pick("billing", teams_only(config, *unreachable), reachable=on_slack, now=WEDNESDAY)
+    assert (pick.person.id if pick else None) == picked
+    assert [a.person.id for a in skipped] == passed_over
 
 
 # --- rule conditions ---------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""The summary card's Action.Execute buttons (adaptiveCard/action invokes): decide, add people, status,
-resolve, reopen. The answer is a message Teams shows to the person who clicked."""
+"""The cards' Action.Execute buttons (adaptiveCard/action invokes): on the summary, decide, add people, status,
+resolve, reopen; on the ask to take a case, "I'm on it" and "Can't take it". The answer is a message Teams shows to
+the person who clicked; what the channel sees comes from the workflows."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from integrations.teams.handlers import activity as inbound
 from integrations.teams.handlers import case_channel
 from integrations.teams.handlers.people import Actor, actor
 from swarm.errors import ExternalError, InvalidInput, NotFound
+from swarm.usecases.responses import accept_case, decline_case
 
 MESSAGE_RESPONSE = "application/vnd.microsoft.activity.message"
 
@@ -63,7 +65,21 @@ def _reopen(container, channel: str, who: Actor, data: dict, activity) -> str:
     return case_channel.reopen(container, channel_id=channel, who=who)
 
 
-VERBS = {cards.DECIDE: _decide, cards.ADD: _add, cards.STATUS: _status, cards.RESOLVE: _resolve, cards.REOPEN: _reopen}
+def _accept(container, channel: str, who: Actor, data: dict, activity) -> str:
+    # The same answers as Slack's buttons; a second click (or a re-delivered invoke) finds the answer recorded.
+    result = accept_case(container.store, case_key=str(data.get("case") or ""), user_id=who.user_id)
+    return f"Thanks, you're on {result.case_key}." if result.recorded else f"You're already on {result.case_key}."
+
+
+def _decline(container, channel: str, who: Actor, data: dict, activity) -> str:
+    result = decline_case(container.store, case_key=str(data.get("case") or ""), user_id=who.user_id,
+                          reason=str(data.get("reason") or "") or None)
+    return (f"Got it: someone else will be brought into {result.case_key}." if result.recorded
+            else f"You already declined {result.case_key}.")
+
+
+VERBS = {cards.DECIDE: _decide, cards.ADD: _add, cards.STATUS: _status, cards.RESOLVE: _resolve, cards.REOPEN: _reopen,
+         cards.ACCEPT: _accept, cards.DECLINE: _decline}
 
 
 def _answer(text: str, *, status: int = 200) -> dict:

@@ -2,16 +2,20 @@
 
     base URL: sandbox.base_url + "/v1.0"   (GRAPH_API_URL)
 
+Entra groups for `entra_group:` departments: sandbox.add_group("Billing experts", ["ana.souza@example.com", ...]).
+
 Faults are named like Graph's docs: `graph.fail_next("POST /teams/{team-id}/channels", 429, retry_after=3)`.
 Every call needs a Bearer token the identity sandbox issued for https://graph.microsoft.com.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Response, request
 
@@ -37,6 +41,7 @@ class GraphSandbox(SandboxServer):
         self.identity = identity
         routes: list[tuple[str, Callable[..., Any], str]] = [
             ("/users/<user>", self._get_user, "GET"),
+            ("/groups/<group_id>/members", self._group_members, "GET"),
             ("/teams/<team_id>/channels", self._list_channels, "GET"),
             ("/teams/<team_id>/channels", self._create_channel, "POST"),
             ("/teams/<team_id>/channels/<channel_id>", self._get_channel, "GET"),
@@ -90,6 +95,23 @@ class GraphSandbox(SandboxServer):
                                                               "queried reference-property objects are not present.")
         return 200, {"@odata.context": f"{self.api_url}/$metadata#users/$entity", **found}
 
+    def _group_members(self, group_id: str):
+        """A page of the group's direct members: $top (default 100, at most 999), $select, and @odata.nextLink with
+        an opaque $skiptoken while more remain."""
+        members = self.directory.group_members(group_id)
+        top = _page_size(request.args.get("$top"))
+        start = _skipped(request.args.get("$skiptoken"), group_id)
+        fields = [f.strip() for f in request.args.get("$select", "").split(",") if f.strip()]
+        page = [_selected(m, fields) for m in members[start:start + top]]
+        body: dict[str, Any] = {"@odata.context": f"{self.api_url}/$metadata#directoryObjects" +
+                                                  (f"({','.join(fields)})" if fields else ""), "value": page}
+        if start + top < len(members):
+            query = {"$top": top, "$skiptoken": _skiptoken(group_id, start + top)}
+            if fields:  # Graph keeps the request's $select in the next link
+                query["$select"] = ",".join(fields)
+            body["@odata.nextLink"] = f"{self.api_url}/groups/{group_id}/members?{urlencode(query, safe='$,')}"
+        return 200, body
+
     def _list_channels(self, team_id: str):
         name = None
         if request.args.get("$filter"):
@@ -131,6 +153,44 @@ class GraphSandbox(SandboxServer):
         if not self.conversations.chat_exists(chat_id):
             raise GraphError(404, "NotFound", "Chat not found")
         return 200, {"value": self.conversations.graph_messages(chat_id)}
+
+
+DEFAULT_PROPERTIES = ("businessPhones", "displayName", "givenName", "id", "jobTitle", "mail", "mobilePhone",
+                      "officeLocation", "preferredLanguage", "surname", "userPrincipalName")  # a user without $select
+
+
+def _page_size(value: str | None) -> int:
+    if value is None:
+        return 100
+    if not value.isdigit() or not 1 <= int(value) <= 999:
+        raise GraphError(400, "Request_BadRequest",
+                         f"Invalid page size specified: '{value}'. Must be between 1 and 999 inclusive.")
+    return int(value)
+
+
+def _skiptoken(group_id: str, offset: int) -> str:
+    return base64.urlsafe_b64encode(f"{group_id}|{offset}".encode()).decode().rstrip("=")
+
+
+def _skipped(token: str | None, group_id: str) -> int:
+    if token is None:
+        return 0
+    try:
+        owner, _, offset = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode().partition("|")
+        if owner == group_id and offset.isdigit():
+            return int(offset)
+    except (ValueError, UnicodeDecodeError):
+        pass
+    raise GraphError(400, "Request_BadRequest", "The specified page token value has expired or is invalid.")
+
+
+def _selected(directory_object: dict[str, Any], fields: list[str]) -> dict[str, Any]:
+    """Graph returns the @odata.type of every member, then the selected properties it has (a user's default set
+    when nothing is selected; a group's own when it is a group)."""
+    kind = directory_object["@odata.type"]
+    if not fields:
+        fields = list(DEFAULT_PROPERTIES) if kind == "#microsoft.graph.user" else list(directory_object)
+    return {"@odata.type": kind, **{f: directory_object[f] for f in fields if f in directory_object and f != "@odata.type"}}
 
 
 def _json(body: Any, status: int) -> Response:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import secrets
 import threading
-from typing import Any
+from typing import Any, Iterable
 
 from pydantic import SecretStr
 
@@ -92,6 +92,26 @@ class TeamsSandbox:
 
     def message(self, conversation_id: str, message_id: str) -> dict[str, Any]:
         return self.conversations.message(conversation_id, message_id)
+
+    def add_user(self, display_name: str, email: str | None, *, user_id: str | None = None, in_swarm_team: bool = True,
+                 **properties: Any) -> str:
+        """Someone who joins the tenant later (by default a member of the swarm team, so case channels can add them);
+        `properties`: enabled=False, user_type="Guest", upn=..."""
+        user_id = self.directory.add_user(display_name, email, user_id=user_id, **properties)
+        if in_swarm_team and self.demo is not None:
+            self.directory.add_team_member(self.demo.swarm_team_id, user_id)
+        return user_id
+
+    # -- Entra groups (departments' `entra_group`) ---------------------------------------------------------
+    def add_group(self, display_name: str, members: Iterable[str] = (), *, group_id: str | None = None) -> str:
+        """A group whose members are users (by email or object id) or other groups (by object id)."""
+        return self.directory.add_group(display_name, members=self._object_ids(members), group_id=group_id)
+
+    def set_group_members(self, group_id: str, members: Iterable[str]) -> None:
+        self.directory.set_group_members(group_id, self._object_ids(members))
+
+    def _object_ids(self, members: Iterable[str]) -> list[str]:
+        return [(self.directory.user(m) or {"id": m})["id"] if "@" in m else m for m in members]
 
     def post_as_user(self, conversation_id: str, user_id: str, text: str, *, thread: str | None = None) -> str:
         return self.conversations.post_as_user(conversation_id, user_id, text, thread=thread)

@@ -45,13 +45,16 @@ class TenantDirectory:
         self._users: dict[str, dict[str, Any]] = {}
         self._teams: dict[str, dict[str, Any]] = {}
         self._channels: dict[str, dict[str, Any]] = {}
+        self._groups: dict[str, dict[str, Any]] = {}
 
     # -- users ----------------------------------------------------------------------------------------------
-    def add_user(self, display_name: str, email: str, *, user_id: str | None = None, enabled: bool = True) -> str:
+    def add_user(self, display_name: str, email: str | None, *, user_id: str | None = None, enabled: bool = True,
+                 user_type: str = "Member", upn: str | None = None) -> str:
+        """A user; a guest has userType "Guest" and a UPN like "ann_partner.com#EXT#@tenant.onmicrosoft.com"."""
         user_id = user_id or str(uuid.uuid4())
         with self.lock:
             self._users[user_id] = {"id": user_id, "displayName": display_name, "mail": email,
-                                    "userPrincipalName": email, "accountEnabled": enabled}
+                                    "userPrincipalName": upn or email, "accountEnabled": enabled, "userType": user_type}
         return user_id
 
     def user(self, id_or_upn: str) -> dict[str, Any] | None:
@@ -59,12 +62,38 @@ class TenantDirectory:
         key = id_or_upn.lower()
         with self.lock:
             found = self._users.get(id_or_upn) or next(
-                (u for u in self._users.values() if key in (u["mail"].lower(), u["userPrincipalName"].lower())), None)
+                (u for u in self._users.values() if key in ((u["mail"] or "").lower(), u["userPrincipalName"].lower())), None)
             return copy.deepcopy(found) if found else None
 
     def users(self) -> list[dict[str, Any]]:
         with self.lock:
             return copy.deepcopy(list(self._users.values()))
+
+    # -- Entra groups ---------------------------------------------------------------------------------------
+    def add_group(self, display_name: str, *, members: Iterable[str] = (), group_id: str | None = None) -> str:
+        """A security group; `members` are object ids of users or of other groups (nested, not expanded)."""
+        group_id = group_id or str(uuid.uuid4())
+        with self.lock:
+            self._groups[group_id] = {"id": group_id, "displayName": display_name, "members": []}
+            self.set_group_members(group_id, members)
+        return group_id
+
+    def set_group_members(self, group_id: str, members: Iterable[str]) -> None:
+        members = list(members)
+        with self.lock:
+            unknown = [m for m in members if m not in self._users and m not in self._groups]
+            if unknown:
+                raise KeyError(f"no user or group with the ids {unknown}")
+            self._groups[group_id]["members"] = list(dict.fromkeys(members))
+
+    def group_members(self, group_id: str) -> list[dict[str, Any]]:
+        """The group's direct members as Graph lists directoryObjects (every property; the route applies $select)."""
+        with self.lock:
+            group = self._groups.get(group_id)
+            if group is None:
+                raise GraphError(404, "Request_ResourceNotFound", f"Resource '{group_id}' does not exist or one of its "
+                                                                  "queried reference-property objects are not present.")
+            return [self._render_directory_object(m) for m in group["members"]]
 
     # -- teams and channels ---------------------------------------------------------------------------------
     def add_team(self, display_name: str, *, members: Iterable[str], team_id: str | None = None) -> str:
@@ -80,6 +109,10 @@ class TenantDirectory:
             channel = self._new_channel(team_id, name, description="", membership=membership)
             channel["members"] = {m: [] for m in members} | ({owner: ["owner"]} if owner else {})
             return channel["id"]
+
+    def add_team_member(self, team_id: str, user_id: str) -> None:
+        with self.lock:
+            self._require_team(team_id)["members"].add(user_id)
 
     def team_of_channel(self, channel_id: str) -> str | None:
         with self.lock:
@@ -174,6 +207,19 @@ class TenantDirectory:
         if user["id"] not in team["members"]:
             raise GraphError(400, "BadRequest", "The user must be a member of the team before joining a private channel.")
         return user["id"], list(body.get("roles") or [])
+
+    def _render_directory_object(self, object_id: str) -> dict[str, Any]:
+        if object_id in self._groups:
+            group = self._groups[object_id]
+            return {"@odata.type": "#microsoft.graph.group", "id": object_id, "displayName": group["displayName"],
+                    "mail": None, "mailEnabled": False, "securityEnabled": True}
+        user = self._users[object_id]
+        first, _, last = user["displayName"].partition(" ")
+        return {"@odata.type": "#microsoft.graph.user", "id": object_id, "businessPhones": [],
+                "displayName": user["displayName"], "givenName": first or None, "jobTitle": None, "mail": user["mail"],
+                "mobilePhone": None, "officeLocation": None, "preferredLanguage": None, "surname": last or None,
+                "userPrincipalName": user["userPrincipalName"], "accountEnabled": user["accountEnabled"],
+                "userType": user["userType"]}
 
     def _render_member(self, channel: dict[str, Any], user_id: str, roles: list[str]) -> dict[str, Any]:
         user = self._users.get(user_id, {})
