@@ -241,25 +241,26 @@ source thread — read from the sandboxes' logs, not by polling.
 
 {table(["measure", "p50", "p95", "max"], summary)}
 
-**Floor today: the open_swarm workflow makes its 5 calls one after another (`conversations.create` →
-`conversations.invite` → `chat.postMessage` → `pins.add` → `chat.postMessage` in the thread) = {ms(r['floor_ms'])}.
+**Floor: the open_swarm workflow makes 4 calls one after another (`conversations.create` → `conversations.invite` →
+`chat.postMessage` → `pins.add`); the reply in the source thread runs beside them = {ms(r['floor_ms'])}.
 p95 / floor = {times(r['ratio_p95'])} (target ≤ 1.30×: {met(r['met'])}); p50 / floor = {times(r['ratio_p50'])}.**
 
 Where the time goes (medians): ack {ms(b['ack'])}; queue pick-up (ack sent → `conversations.create` arrives)
-{ms(b['queue_pickup'])}; the 5 calls {ms(b['open_calls'])}, i.e. {ms(b['between_calls'])} of our own work between
-two calls (each step stores its start and its result in two transactions).
+{ms(b['queue_pickup'])}; from the first call to the last answer {ms(b['open_calls'])}, i.e. {ms(b['between_calls'])} of
+our own work between two of the 4 sequential calls (each step stores its start and its result in two transactions).
 
-**What runs in parallel today.** Inside open_swarm, nothing: its 5 calls are sequential. Alongside it, other workflows
-do run in parallel: the customer lookup in Salesforce (scheduled with the case), and the Jira issue (scheduled when
-the channel exists, since the issue links to it); the summary is then re-rendered once per fact they bring. Only
-`conversations.create` → `chat.postMessage` → `pins.add` depend on each other; `conversations.invite` and the thread
-reply need nothing but the channel id. Run in parallel, the floor would drop from {ms(r['floor_ms'])} to
-{ms(r['floor_if_parallel_ms'])} (-40%); today's p95 is {times(r['ratio_p95_vs_parallel_floor'])} that floor.
+**What runs in parallel.** Once the channel exists, three workflows run side by side: open_swarm (invite → summary →
+pin), the answer in the source thread (notify_source), and the Jira issue (which links to the channel); the
+Salesforce customer lookup starts with the case. A fact that arrives before the summary is posted is in it; one
+that arrives after costs one `chat.update` (a refresh that would show the same thing costs none). The summary waits
+for the invites because it shows who is in; posting it first would take the floor to
+{ms(r['floor_if_parallel_ms'])}, at the price of a `chat.update` for the invite outcomes: today's p95 is
+{times(r['ratio_p95_vs_parallel_floor'])} that floor.
 
 **After a quiet spell.** One more escalation after {idle['idle_s']:.0f} s with nothing to do: open after
 {ms(idle['open_ms'])}, of which {ms(idle['queue_pickup_ms'])} waiting for a worker to pick it up. SqliteHuey cannot
-block on its queue, so an idle huey worker sleeps 0.1 s, then 15% longer after each empty poll, up to 10 s
-(`create_consumer` defaults: `initial_delay=0.1, backoff=1.15, max_delay=10`).
+block on its queue: a worker polls 10 ms after its last task, then 15% later after each empty poll, up to 0.5 s
+(workflows/queue.py `consumer_options`; huey's defaults are 0.1 s up to 10 s).
 
 The median swarm, call by call (ms after the submit was sent):
 
@@ -397,12 +398,14 @@ def _finding_calls(results: dict) -> str:
     calls = results.get("api_calls", {})
     if "ratio" not in calls:
         return ""
-    return (f"**{calls['swarm_calls']:g} calls per swarm against {calls['minimum_calls']}.** The largest avoidable items: "
-            "summary re-renders now coalesce while one is waiting, and Jira's search-before-create and read-after-create "
-            "are gone from first attempts; what remains beyond the minimum is the `chat.update` that shows the ticket and "
-            "customer card once they are linked, the second SOQL query (open cases; one query with a sub-select would "
-            "do) and `chat.getPermalink` (buildable from the team URL `auth.test` gave). The thread reply and the remote "
-            "link are features; they keep the ratio above 1.1 whatever else is trimmed (8 / 6 = 1.33×).")
+    return (f"**{calls['swarm_calls']:g} calls per swarm against {calls['minimum_calls']}.** Trimmed so far: summary "
+            "re-renders coalesce and are skipped when nothing visible changed (digest), the customer card is one SOQL "
+            "query (open cases as a relationship subquery), Jira's search-before-create and read-after-create are gone "
+            "from first attempts. Beyond the minimum remain features, each one call: the answer in the source thread, "
+            "the experts' \"can you take it?\" question, the Jira remote link to the channel, and the `chat.update` that "
+            "shows the Jira issue created after the summary was posted (waiting for it would slow every swarm by a Jira "
+            "round trip). With those features the floor is 9 / 6 = 1.5×, so the 1.1 target needs a product decision "
+            "(e.g. the question folded into the summary, the remote link made optional).")
 
 
 def _finding_time(results: dict) -> str:
@@ -411,11 +414,10 @@ def _finding_time(results: dict) -> str:
         return ""
     b, idle = tts["breakdown_p50_ms"], tts["after_idle"]
     return (f"**Time to swarm is queue pick-up plus bookkeeping between sequential calls**: {ms(b['queue_pickup'])} "
-            f"before the first call and {ms(b['between_calls'])} between calls, on top of the 5 × {tts['latency_ms']:.0f} ms "
-            f"floor. After {idle['idle_s']:.0f} s of quiet the pick-up alone took {ms(idle['queue_pickup_ms'])}, and it "
-            "can reach 10 s: idle SqliteHuey workers back off to `max_delay=10`. `start_consumer` could pass a small "
-            "`max_delay` (e.g. 0.5 s), or the web process could run the first step itself after the ack. Parallel "
-            "invite and thread reply would take 2 calls off the floor.")
+            f"before the first call and {ms(b['between_calls'])} between calls, on top of the 4 × {tts['latency_ms']:.0f} ms "
+            f"floor. After {idle['idle_s']:.0f} s of quiet the pick-up took {ms(idle['queue_pickup_ms'])} (idle workers "
+            "poll every 0.5 s at most). What is left: the two transactions per step, and the worker hand-over; the web "
+            "process could run the first step itself after the ack.")
 
 
 def _finding_burst(results: dict) -> str:
