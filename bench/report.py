@@ -235,7 +235,7 @@ def _time_to_swarm(results: dict) -> str:
     return f"""## 3. Time to swarm with {lat:.0f} ms per call
 
 Every call to every sandbox waits {lat:.0f} ms before it is handled (a Flask `before_request` hook added by the
-benchmark). {r['swarms']} escalations one at a time (after 2 to warm up), 2 huey worker threads. "Swarm open" is the
+benchmark). {r['swarms']} escalations one at a time (after 2 to warm up), {r.get('workers', 2)} huey worker threads (the `SWARM_WORKERS` default). "Swarm open" is the
 moment the last of its calls has answered: channel created, owners invited, summary posted and pinned, reply in the
 source thread — read from the sandboxes' logs, not by polling.
 

@@ -14,6 +14,7 @@ import time
 
 from bench.common import (Frontline, case_done, case_id_for, interactive_body, latency_summary, module_main,
                           percentile, start_app, start_sandboxes, timed_post, wait_until, workdir)
+from config.settings import Settings
 
 LATENCY_S = 0.050
 TARGET_RATIO = 1.3  # at p95
@@ -22,6 +23,7 @@ SEQUENTIAL_CHAIN = ("conversations.create", "conversations.invite", "chat.postMe
 SEQUENTIAL_TODAY = len(SEQUENTIAL_CHAIN)
 DEPENDENT_CHAIN = ("conversations.create", "chat.postMessage", "pins.add")  # the message must exist to pin it
 WARM_UP = 2
+WORKERS = Settings.model_fields["workers"].default  # as `swarm serve` runs them (SWARM_WORKERS)
 IDLE_S = {True: 5.0, False: 30.0}  # quick, full: how long nothing happens before one more escalation
 
 
@@ -51,6 +53,7 @@ def run(quick: bool = False) -> dict:
         "after_idle": {"idle_s": IDLE_S[quick], "open_ms": after_idle["open"] * 1000,
                        "queue_pickup_ms": after_idle["queue_pickup"] * 1000},
         "target": TARGET_RATIO,
+        "workers": WORKERS,
     }
 
 
@@ -58,7 +61,7 @@ def _measure(swarms: int, *, idle: float) -> tuple[list[dict], dict]:
     """Swarms one after another (each waits for the previous one's work), then one more after `idle` seconds."""
     with workdir("tts") as path:
         sandboxes = start_sandboxes(latency=LATENCY_S)
-        app = start_app(path, sandboxes, workers=2)
+        app = start_app(path, sandboxes, workers=WORKERS)
         try:
             frontline, driver = Frontline(sandboxes, app.secret), app.driver(sandboxes)
             samples = [_one_swarm(app, sandboxes, frontline, driver, number) for number in range(WARM_UP + swarms)]

@@ -134,10 +134,12 @@ class WorkflowRunner:
             wf = session.get(WorkflowRow, workflow_id)
             kind, case_id, payload = wf.kind, wf.case_id, dict(wf.payload or {})
             done = {s.name: (s.result or {}) for s in session.scalars(select(StepRow).where(StepRow.workflow_id == workflow_id, StepRow.done))}
-        for step in self.definitions[kind]:
-            if step.name in done:
-                continue
-            ambiguous = self._start_step(workflow_id, step.name)
+        steps = [step for step in self.definitions[kind] if step.name not in done]
+        if not steps:  # every step was done before an earlier run could mark the workflow done
+            self._complete(workflow_id)
+            return "done"
+        ambiguous = self._start_step(workflow_id, steps[0].name)
+        for index, step in enumerate(steps):
             ctx = StepContext(workflow_id, case_id, kind, payload, done, ambiguous, self.services)
             try:
                 result = step.act(ctx) or {}
@@ -146,22 +148,29 @@ class WorkflowRunner:
             except Exception as exc:  # a bug or an unexpected library error: keep the work, retry, then park it
                 log.exception("workflow=%s step=%s unexpected error", workflow_id, step.name)
                 return self._after_failure(workflow_id, step.name, f"{type(exc).__name__}: {exc}", retryable=True, retry_after=None)
-            self._finish_step(workflow_id, ctx, step, result)
+            following = steps[index + 1].name if index + 1 < len(steps) else None
+            ambiguous = self._finish_step(workflow_id, ctx, step, result, start_next=following)
             done[step.name] = result
-        self._complete(workflow_id)
         return "done"
 
-    def _start_step(self, workflow_id: int, name: str) -> bool:
-        with self.store.transaction() as tx:
-            row = tx.session.scalar(select(StepRow).where(StepRow.workflow_id == workflow_id, StepRow.name == name))
-            if row is None:
-                tx.session.add(StepRow(workflow_id=workflow_id, name=name, tries=1, updated_at=self.services.clock()))
-                return False
-            row.tries += 1
-            row.updated_at = self.services.clock()
-            return True
+    def _start_step(self, workflow_id: int, name: str, session=None) -> bool:
+        """Record that `name` is about to act; True if an earlier try started it and never recorded a result (it
+        may have half-run: look before creating)."""
+        if session is None:
+            with self.store.transaction() as tx:
+                return self._start_step(workflow_id, name, tx.session)
+        row = session.scalar(select(StepRow).where(StepRow.workflow_id == workflow_id, StepRow.name == name))
+        if row is None:
+            session.add(StepRow(workflow_id=workflow_id, name=name, tries=1, updated_at=self.services.clock()))
+            return False
+        row.tries += 1
+        row.updated_at = self.services.clock()
+        return True
 
-    def _finish_step(self, workflow_id: int, ctx: StepContext, step: Step, result: dict) -> None:
+    def _finish_step(self, workflow_id: int, ctx: StepContext, step: Step, result: dict, *, start_next: str | None) -> bool:
+        """Store the step's result and what it scheduled, and in the same transaction start the next step (or, after
+        the last one, mark the workflow done): one commit between two calls, not two. Returns the next step's
+        ambiguity."""
         with self.store.transaction() as tx:
             if step.record is not None:
                 step.record(tx.session, ctx, result)
@@ -169,8 +178,13 @@ class WorkflowRunner:
                 schedule(tx, case_id=ctx.case_id, kind=kind, key=key, payload=payload, coalesce=coalesce)
             row = tx.session.scalar(select(StepRow).where(StepRow.workflow_id == workflow_id, StepRow.name == step.name))
             row.done, row.result, row.updated_at = True, result, self.services.clock()
+            if start_next is None:
+                tx.session.execute(update(WorkflowRow).where(WorkflowRow.id == workflow_id).values(
+                    status="done", finished_at=self.services.clock(), lease_until=None, last_error=None))
+                return False
             tx.session.execute(update(WorkflowRow).where(WorkflowRow.id == workflow_id)
                                .values(lease_until=self.services.clock() + self.lease))
+            return self._start_step(workflow_id, start_next, tx.session)
 
     def _complete(self, workflow_id: int) -> None:
         with self.store.transaction() as tx:

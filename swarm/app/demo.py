@@ -79,7 +79,7 @@ def _start_app(workdir: Path, sandbox: SlackSandbox, jira: JiraSandbox, salesfor
     config = replace(config, settings=config.settings.model_copy(update={
         "channel": config.channel.model_copy(update={"archive_after": timedelta(seconds=3)})}))
     container = build(settings, config=config)
-    consumer = container.queue.start_consumer(workers=2)
+    consumer = container.queue.start_consumer(workers=container.settings.workers)
     server = make_server("127.0.0.1", 0, create_app(container), threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_port}/slack/events"

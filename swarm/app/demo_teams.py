@@ -34,7 +34,7 @@ def run_teams_demo(*, keep: bool = False) -> int:
     sandbox.start()
     container = _build(workdir, sandbox)
     server = TeamsServer(build_teams_asgi_app(container), port=0)
-    consumer = container.queue.start_consumer(workers=2)
+    consumer = container.queue.start_consumer(workers=container.settings.workers)
     try:
         url = server.start() + "/api/messages"
         _play(say, sandbox, container, TeamsDriver(sandbox, url), url)
