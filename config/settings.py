@@ -23,9 +23,10 @@ class Settings(BaseSettings):
     config_dir: Path | None = Field(None, validation_alias=_env("SWARM_CONFIG_DIR"))
     queue_url: str = Field("sqlite:///caseswarm-queue.db", validation_alias=_env("SWARM_QUEUE_URL"))
     queue_immediate: bool = Field(False, validation_alias=_env("SWARM_QUEUE_IMMEDIATE"))
-    # Threads per worker process. The work is waiting on Slack, Jira and Salesforce, not CPU, and one escalation starts
-    # four workflows side by side once its channel exists (open_swarm, the thread's answer, the Jira issue, the CRM).
-    workers: int = Field(4, validation_alias=_env("SWARM_WORKERS"))
+    # Threads per worker process. Measured on 2 cores (bench/time_to_swarm.py, everything in one process): 4 threads
+    # opened swarms ~10% slower than 2 (more pollers, more lock waits), though a swarm runs up to four workflows side
+    # by side. With real network latency and a worker process of its own, raise it (SWARM_WORKERS).
+    workers: int = Field(2, validation_alias=_env("SWARM_WORKERS"))
     max_attempts: int = Field(8, validation_alias=_env("SWARM_MAX_ATTEMPTS"))
     retry_base_seconds: float = Field(2.0, validation_alias=_env("SWARM_RETRY_BASE_SECONDS"))
     retry_max_seconds: float = Field(300.0, validation_alias=_env("SWARM_RETRY_MAX_SECONDS"))
