@@ -19,7 +19,7 @@ from werkzeug.serving import make_server
 from config.settings import Settings, load_settings
 from integrations.secrets_at_rest import Keyring, generate_key
 from integrations.slack.app import SlackDeps
-from integrations.slack.chat import make_web_client
+from integrations.slack.chat import SlackChat, make_web_client
 from integrations.slack.distribution import DEFAULT_SCOPES, authorize_url, oauth_settings, register_install_routes
 from integrations.slack.installations import (EncryptedInstallationStore, NotInstalled, OneTimeOAuthStateStore, WorkspaceClients,
                                               reencrypt_stored_secrets)
@@ -27,6 +27,7 @@ from integrations.slack.listeners import escalation
 from integrations.slack.listeners.people import SlackPeople
 from integrations.slack.sandbox import SlackDriver
 from swarm.app.bootstrap import build
+from swarm.errors import PermanentFailure
 from swarm.store.tables import CaseRow
 from tests.reliability.oauth_sandbox import OAuthSlackSandbox
 from tests.support.slack_oauth import browser, install_workspace
@@ -167,6 +168,13 @@ def test_workspace_clients_use_the_installed_token_and_refuse_unknown_workspaces
     assert clients.client_for("T0SECOND").auth_test()["ok"]
     with pytest.raises(NotInstalled, match="T0NOPE.*/slack/install"):
         clients.client_for("T0NOPE")
+
+    chat = SlackChat(None, workspaces=clients)  # distribution without a home workspace: as a workflow sees it
+    assert chat.for_workspace("T0SECOND").client.auth_test()["ok"]
+    assert chat.for_workspace("T0SECOND") is chat.for_workspace("T0SECOND")  # one client per workspace
+    for workspace in ("T0NOPE", None):  # not installed; a case that never had a workspace
+        with pytest.raises(PermanentFailure, match="T0NOPE.*/slack/install" if workspace else "no SLACK_BOT_TOKEN"):
+            chat.for_workspace(workspace)
 
 
 def test_an_oauth_state_is_consumed_once_even_when_two_processes_race(container):
