@@ -123,6 +123,9 @@ class Ticketing(Protocol):
     def ensure_ticket(self, case: CaseSummary, *, channel_url: str | None, maybe_created_earlier: bool = True) -> TicketRef:
         """The case's ticket: found by its case key if an earlier attempt may have created it, else created."""
 
+    def link_channel(self, ticket_key: str, *, case_key: str, channel_url: str) -> None:
+        """Link the ticket to the case channel; repeating it changes nothing."""
+
     def get_ticket(self, key: str) -> TicketRef:
         """An existing ticket to link; raise NotFound if there is none."""
 

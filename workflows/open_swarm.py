@@ -23,6 +23,7 @@ from swarm.usecases.sync import ticket_link_key
 from workflows.case_updates import summary_digest
 from workflows.participants import invite_pending, record_invites
 from workflows.routing import CaseFacts, not_reachable, reachable_plan
+from workflows.sync import link_channel_when_both_exist
 from workflows.steps import Step, StepContext
 
 
@@ -103,12 +104,14 @@ def _adoptable(ctx: StepContext, ref) -> dict | None:
 
 
 def record_channel(session: Session, ctx: StepContext, result: dict) -> None:
-    case = session.get(CaseRow, ctx.case_id)
+    case = session.get(CaseRow, ctx.case_id, with_for_update=True)  # see sync.link_channel_when_both_exist
     case.channel_id, case.channel_name = result["channel_id"], result["channel_name"]
     note(session, case, "channel_created", f"Case channel #{result['channel_name']} created")
-    # Now the ticket can carry the channel's link; it is linked beside the rest of the swarm's opening.
+    # The escalation scheduled the ticket; this key finds that workflow (and schedules it for a case escalated by an
+    # older version, which linked the ticket only once the channel existed).
     ref = ctx.payload.get("ticket_ref")
     ctx.follow_up("link_ticket", ticket_link_key(ctx.case_id, ref), {"ref": ref})
+    link_channel_when_both_exist(ctx, case)
     if case.source_channel and result.get("source_text"):
         ctx.follow_up("notify_source", f"notify_source:opened:{case.id}",
                       {"platform": case.platform, "workspace": case.workspace_id, "channel": case.source_channel,

@@ -103,6 +103,11 @@ class JiraTicketing:
                 self._link_channel(issue.key, case.key, channel_url)
             return self._ref(issue)
 
+    def link_channel(self, ticket_key: str, *, case_key: str, channel_url: str) -> None:
+        """The issue's remote link to the case channel (one per case, found again by its globalId)."""
+        with self._jira_errors(f"link {ticket_key} to the channel of {case_key}"):
+            self._link_channel(ticket_key, case_key, channel_url)
+
     def get_ticket(self, key: str) -> TicketRef:
         """An existing issue (to link to a case); NotFound if Jira has none with this key."""
         with self._jira_errors(f"read ticket {key}"):

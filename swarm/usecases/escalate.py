@@ -13,7 +13,7 @@ from swarm.store.outbox import schedule
 from swarm.store.queries import case_by_dedupe_key
 from swarm.store.tables import CaseRow, ParticipantRow, utcnow
 from swarm.usecases.common import note
-from swarm.usecases.sync import schedule_customer_links
+from swarm.usecases.sync import schedule_customer_links, ticket_link_key
 
 
 @dataclass(frozen=True)
@@ -66,8 +66,11 @@ def _escalate_once(store: Store, esc: Escalation, config, now: datetime) -> Case
         ))
         note(tx.session, case, "escalated", f"{case.key} escalated: {esc.title} ({esc.severity.value}, {esc.category}, customer {esc.customer})",
              actor=esc.requester_name or esc.requester, at=now)
-        # The ticket is linked once the channel exists (its link goes on the ticket): open_swarm schedules it.
         schedule(tx, case_id=case.id, kind="open_swarm", key=f"open_swarm:{case.id}", payload={"ticket_ref": esc.ticket_ref})
+        # The ticket is made beside the channel (it is linked to the channel once both exist), so the summary can
+        # show it when it is first posted.
+        schedule(tx, case_id=case.id, kind="link_ticket", key=ticket_link_key(case.id, esc.ticket_ref),
+                 payload={"ref": esc.ticket_ref})
         schedule_customer_links(tx, case, crm_ref=esc.crm_ref)
         return _opened(case, created=True)
 

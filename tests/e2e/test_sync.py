@@ -244,3 +244,30 @@ def test_sync_is_off_when_jira_and_salesforce_are_not_configured(swarm):
 def _timeline_count(swarm) -> int:
     with swarm.container.store.read() as session:
         return len(session.scalars(select(TimelineRow.id)).all())
+
+
+def test_the_ticket_is_made_beside_the_channel_and_linked_to_it_once_both_exist(database_url, slack_sandbox, jira_sandbox,
+                                                                                   salesforce_sandbox, tmp_path):
+    from swarm.store.tables import WorkflowRow
+
+    swarm = start_harness(database_url, slack_sandbox, jira=jira_sandbox, salesforce=salesforce_sandbox,
+                          queue_immediate=False, queue_url=f"sqlite:///{tmp_path / 'q.db'}")
+    try:
+        swarm.escalate(MESSAGE, customer="Acme Corp")
+        with swarm.container.store.read() as session:
+            scheduled = {w.kind: w.id for w in session.scalars(select(WorkflowRow))}
+        assert {"open_swarm", "link_ticket", "link_customer"} <= set(scheduled)  # all three start with the case
+        for kind in ("link_ticket", "link_customer"):  # they answer before the channel exists
+            swarm.container.runner.run(scheduled[kind])
+        [issue] = jira_sandbox.issues()
+        assert issue.remote_links == []
+
+        swarm.drain()
+        channel = swarm.case().channel_id
+        [link] = jira_sandbox.issue(issue.key).remote_links
+        assert link.body["object"]["url"] == swarm.container.chats["slack"].channel_url(channel)
+        summary = pinned_text(swarm, channel)
+        assert issue.key in summary and "Acme Corp · Gold" in summary
+        assert slack_sandbox.calls("chat.update") == []  # posted with both: nothing to update
+    finally:
+        swarm.close()
