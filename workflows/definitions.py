@@ -1,6 +1,7 @@
 """Which steps each kind of workflow runs: routing as data."""
 
 from workflows.case_updates import ADD_DEPARTMENT, ANNOUNCE, ARCHIVE, INVITE, REFRESH_SUMMARY, REOPEN, RESOLVE
+from workflows.customer_routing import ROUTE_FOR_CUSTOMER
 from workflows.follow_up import FOLLOW_UP_CRM_TASK, FOLLOW_UP_NOTICE
 from workflows.improvements import IMPROVEMENT_ITEM
 from workflows.notify_source import NOTIFY_SOURCE
@@ -12,6 +13,7 @@ from workflows.sync import (LINK_CRM_RECORD, LINK_CUSTOMER, LINK_TICKET, LINK_TI
 
 WORKFLOWS = {
     "open_swarm": OPEN_SWARM,
+    "route_for_customer": ROUTE_FOR_CUSTOMER,
     "announce": ANNOUNCE,
     "refresh_summary": REFRESH_SUMMARY,
     "invite": INVITE,

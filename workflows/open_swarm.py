@@ -32,8 +32,7 @@ def route(ctx: StepContext) -> dict:
     chat = _chat(ctx)
     with ctx.services.store.read() as session:
         case = session.get(CaseRow, ctx.case_id)
-        facts = CaseFacts(category=case.category, severity=Severity(case.severity), title=case.title,
-                          description=case.description, source_channel=case.source_channel)
+        facts = case_facts(case)  # the customer's tier if the CRM answered already; else route_for_customer adds it
         load = open_swarm_load(session)
     # Among the people the platform can reach (a Slack case cannot invite someone without a Slack id): whoever is
     # passed over is named on the timeline, and the next candidate is picked instead.
@@ -44,8 +43,20 @@ def route(ctx: StepContext) -> dict:
     return {"picks": picks, "skipped": [not_reachable(chat.kind, a.person) for a in passed_over]}
 
 
+def case_facts(case: CaseRow, *, with_tier: bool = True) -> CaseFacts:
+    """What routing rules match on, from the case (the tier comes from the CRM's customer card)."""
+    tier = (case.customer_context or {}).get("tier") if with_tier else None
+    return CaseFacts(category=case.category, severity=Severity(case.severity), title=case.title,
+                     description=case.description, customer_tier=tier.lower() if tier else None,
+                     source_channel=case.source_channel)
+
+
 def record_route(session: Session, ctx: StepContext, result: dict) -> None:
-    case = session.get(CaseRow, ctx.case_id)
+    add_picks(session, session.get(CaseRow, ctx.case_id), result)
+
+
+def add_picks(session: Session, case: CaseRow, result: dict) -> None:
+    """The people routing picked join the case (pending an invite), each with the reason, once."""
     present = set(session.scalars(select(ParticipantRow.user_id).where(ParticipantRow.case_id == case.id)))
     for sentence in result.get("skipped", ()):
         note(session, case, "not_reachable", f"Not brought in: {sentence}")

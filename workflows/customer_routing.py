@@ -1,0 +1,81 @@
+"""Routing rules on the customer's tier, which only the CRM knows.
+
+The CRM lookup runs beside the swarm's opening, so the first routing usually happens before the tier is known. When
+the customer is found with a tier and the swarm's first invites are out, `route_for_customer` compares the plan
+with the tier against the plan without it and brings in only what the tier adds (a rule's departments, its
+manager): nobody already in the swarm, and never a second person for a department that is already covered.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from swarm.errors import RetryLater
+from swarm.store.queries import open_swarm_load
+from swarm.store.tables import CaseRow, ParticipantRow, StepRow, WorkflowRow
+from workflows.case_updates import UPDATE_SUMMARY, post_notice
+from workflows.participants import invite_pending, record_invites
+from workflows.routing import not_reachable, plan_swarm, reachable_plan
+from workflows.steps import Step, StepContext
+
+
+def schedule_if_tier_matters(ctx: StepContext, case: CaseRow) -> None:
+    """After the customer is found: re-route once if routing has rules on the tier."""
+    tier = (case.customer_context or {}).get("tier")
+    if tier and any(rule.when.customer_tier for rule in ctx.services.config.rules):
+        ctx.follow_up("route_for_customer", f"route_for_customer:{case.id}")
+
+
+def route_for_customer(ctx: StepContext) -> dict:
+    from workflows.open_swarm import case_facts  # open_swarm imports this module's scheduler
+
+    with ctx.services.store.read() as session:
+        case = session.get(CaseRow, ctx.case_id)
+        if not _first_invites_done(session, case.id):
+            raise RetryLater("waiting for the swarm's first invites before adding what the customer tier brings",
+                             retry_after=1)
+        present = set(session.scalars(select(ParticipantRow.user_id).where(ParticipantRow.case_id == case.id)))
+        load = open_swarm_load(session)
+    config, now, chat = ctx.services.config, ctx.services.clock(), ctx.chat_for_case(case)
+    with_tier = case_facts(case)
+    if not with_tier.customer_tier:
+        return {"picks": []}
+    without_tier = case_facts(case, with_tier=False)
+    covered = Counter((a.department, a.role) for a in plan_swarm(without_tier, config, now=now, load=load).assignments)
+    plan, passed_over = reachable_plan(with_tier, config, reachable=lambda p: bool(chat.address(p)), now=now, load=load)
+    wanted = Counter((a.department, a.role) for a in plan.assignments) - covered  # the places the tier adds
+    added = []
+    for a in plan.assignments:  # filled by people not in the swarm yet, in the plan's order of preference
+        if wanted[(a.department, a.role)] > 0 and chat.address(a.person) not in present:
+            wanted[(a.department, a.role)] -= 1
+            added.append(a)
+    if not added:
+        return {"picks": []}
+    picks = [{"user_id": chat.address(a.person), "name": a.person.name, "department": a.department, "reason": a.reason,
+              "role": "manager" if a.role == "manager" else "expert"} for a in added]
+    who = ", ".join(f"{chat.user_mention(p['user_id'])} ({p['reason']})" for p in picks)
+    return {"picks": picks, "skipped": [not_reachable(chat.kind, a.person) for a in passed_over],
+            "text": f":star: {case.customer} is a {case.customer_context['tier']} customer: bringing in {who}."}
+
+
+def record_customer_picks(session: Session, ctx: StepContext, result: dict) -> None:
+    from workflows.open_swarm import add_picks
+
+    if result["picks"]:
+        add_picks(session, session.get(CaseRow, ctx.case_id), result)
+
+
+def _first_invites_done(session: Session, case_id: int) -> bool:
+    return session.scalar(select(StepRow.id).join(WorkflowRow, WorkflowRow.id == StepRow.workflow_id).where(
+        WorkflowRow.case_id == case_id, WorkflowRow.kind == "open_swarm", StepRow.name == "invite", StepRow.done)) is not None
+
+
+ROUTE_FOR_CUSTOMER = (
+    Step("route", route_for_customer, record_customer_picks),
+    Step("invite", invite_pending, record_invites),
+    Step("post_notice", post_notice),
+    UPDATE_SUMMARY,
+)
