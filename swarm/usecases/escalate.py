@@ -66,12 +66,12 @@ def _escalate_once(store: Store, esc: Escalation, config, now: datetime) -> Case
         ))
         note(tx.session, case, "escalated", f"{case.key} escalated: {esc.title} ({esc.severity.value}, {esc.category}, customer {esc.customer})",
              actor=esc.requester_name or esc.requester, at=now)
+        # Woken in this order: the swarm, the customer (one quick query; its tier may route), then the ticket. The
+        # ticket is made beside the channel (linked to it once both exist), so the first summary can show it.
         schedule(tx, case_id=case.id, kind="open_swarm", key=f"open_swarm:{case.id}", payload={"ticket_ref": esc.ticket_ref})
-        # The ticket is made beside the channel (it is linked to the channel once both exist), so the summary can
-        # show it when it is first posted.
+        schedule_customer_links(tx, case, crm_ref=esc.crm_ref)
         schedule(tx, case_id=case.id, kind="link_ticket", key=ticket_link_key(case.id, esc.ticket_ref),
                  payload={"ref": esc.ticket_ref})
-        schedule_customer_links(tx, case, crm_ref=esc.crm_ref)
         return _opened(case, created=True)
 
 
