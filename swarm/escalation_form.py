@@ -12,6 +12,8 @@ from swarm.model import Escalation, Severity
 TITLE_MAX = 150
 CUSTOMER_MAX = 200
 DESCRIPTION_MAX = 3000  # Slack's plain_text_input limit; Teams forms use the same so cases look alike
+LINK_MAX = 500  # what the case keeps of a source link
+TICKET_MAX = 40  # the form's limit for an issue key
 TICKET_KEY = re.compile(r"[A-Z][A-Z0-9_]+-\d+")
 CRM_CASE_REF = re.compile(r"\d{1,10}|[A-Za-z0-9]{15}|[A-Za-z0-9]{18}")
 
@@ -55,9 +57,11 @@ def validate_escalation(
     link = (form.source_link or "").strip()
     if link and not link.startswith(("https://", "http://")):
         errors["source_link"] = "Source message must be a link (https://...), or left empty"
+    elif len(link) > LINK_MAX:
+        errors["source_link"] = f"Source message link must be at most {LINK_MAX} characters (it has {len(link)})"
     ticket = (form.ticket or "").strip().upper()
-    if ticket and not TICKET_KEY.fullmatch(ticket):
-        errors["ticket"] = f"'{form.ticket}' is not an issue key like SUP-123"
+    if ticket and (len(ticket) > TICKET_MAX or not TICKET_KEY.fullmatch(ticket)):
+        errors["ticket"] = f"'{form.ticket[:TICKET_MAX]}' is not an issue key like SUP-123"
     crm_case = (form.crm_case or "").strip()
     if crm_case and not CRM_CASE_REF.fullmatch(crm_case):
         errors["crm_case"] = f"'{form.crm_case}' is not a case number (digits) or a 15/18-character case id"

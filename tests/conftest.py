@@ -23,6 +23,10 @@ def clean_environment(monkeypatch):
         if (name.startswith(_ENV_PREFIXES) or name in _ENV_NAMES) and name not in keep:
             monkeypatch.delenv(name)
     monkeypatch.chdir(os.environ.get("PYTEST_TMPDIR_CHDIR", os.getcwd()))
+    yield
+    from integrations.rate_limits import COOLDOWNS
+
+    COOLDOWNS.clear()  # the process's rate-limit windows (one test's 429) must not hold the next test's calls
 
 
 @pytest.fixture

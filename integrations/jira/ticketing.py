@@ -19,6 +19,7 @@ import requests
 from jira import JIRA, JIRAError
 
 from integrations.notes import note_parts, retry_after_seconds
+from integrations.rate_limits import CoolingAdapter
 from swarm.errors import NotFound, PermanentFailure, RetryLater
 from swarm.model import CaseStatus, CaseSummary
 from swarm.ports import TicketRef
@@ -85,6 +86,8 @@ class JiraTicketing:
             timeout=timeout,
             options={"verify": ca_bundle or True},
         )
+        for scheme in ("https://", "http://"):  # after a 429, no call of that endpoint and method before Retry-After
+            self._client._session.mount(scheme, CoolingAdapter("Jira"))
         on_cloud = _is_cloud(self._url) if cloud is None else cloud
         if on_cloud:
             # Unknown without serverInfo; on Cloud, search must use /search/jql (the old /search is gone there).

@@ -27,6 +27,7 @@ from simple_salesforce.exceptions import (
 from simple_salesforce.format import format_soql
 
 from integrations.notes import note_parts, retry_after_seconds
+from integrations.rate_limits import CoolingAdapter
 from swarm.errors import NotFound, PermanentFailure, RetryLater
 from swarm.model import CaseStatus
 from swarm.ports import CrmRef, CustomerContext
@@ -235,6 +236,8 @@ class _TimedSession(requests.Session):
         self.verify = ca_bundle or True
         self.trust_env = False  # else REQUESTS_CA_BUNDLE from the environment would override `verify`
         self._timeout = timeout
+        for scheme in ("https://", "http://"):  # after a 429, no call of that REST method before Retry-After
+            self.mount(scheme, CoolingAdapter("Salesforce"))
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", self._timeout)

@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from integrations.slack import blocks
+from integrations.slack.cooling_client import CoolingWebClient
 from swarm.errors import NameTaken, PermanentFailure, RetryLater
 from swarm.ports import ChannelRef, ChatMessage, InviteOutcome
 
@@ -23,8 +24,10 @@ PER_USER_OK = {"already_in_channel": "already_in_channel", "cant_invite_self": "
 
 
 def make_web_client(token: str, *, base_url: str, timeout: float) -> WebClient:
-    """A WebClient that does not retry on its own: our workflows retry, after looking for what a try created."""
-    return WebClient(token=token, base_url=base_url, timeout=int(timeout) if timeout >= 1 else timeout, retry_handlers=[])
+    """A WebClient that does not retry on its own: our workflows retry, after looking for what a try created. After a
+    429 it makes no call of that method before Retry-After, whoever asks (integrations/slack/cooling_client.py)."""
+    return CoolingWebClient(token=token, base_url=base_url, timeout=int(timeout) if timeout >= 1 else timeout,
+                            retry_handlers=[])
 
 
 class SlackChat:

@@ -71,6 +71,12 @@ _EFFECT_CALLS = {
 }
 
 
+# A call that arrives this soon after a 429 was on its way before its caller could have read the 429: four worker
+# threads and three sandboxes share one interpreter, and under its lock a response takes some milliseconds to be read.
+# No client can hold back a call it already sent, so these are counted apart ("in flight"), not as violations.
+IN_FLIGHT_SECONDS = 0.1
+
+
 @dataclass(frozen=True)
 class EarlyCall:
     """A call of a rate-limited method made before the Retry-After of the 429 had elapsed."""
@@ -80,6 +86,10 @@ class EarlyCall:
     after_seconds: float
     retry_after: float
     same_request: bool  # the very request that was limited, sent again (else another call of the same method)
+
+    @property
+    def in_flight(self) -> bool:
+        return self.after_seconds < IN_FLIGHT_SECONDS and not self.same_request
 
     def __str__(self) -> str:
         what = "the same request" if self.same_request else "another call"

@@ -1,6 +1,8 @@
 """Bugs the reliability suite found in app code, each reproduced exactly; all fixed since, and kept as regression tests:
-malformed unsigned bodies are refused before Bolt parses them, Slack refusals in listeners are answered, a mistyped
-Jira webhook is a 400, a re-sent command notes once, and resolve/reopen/resolve in one second archives later."""
+malformed unsigned bodies are refused before Bolt parses them, Slack refusals in listeners are answered, signed
+Slack requests and Jira webhooks with mistyped fields are a 400 that names the field, a re-sent command notes once,
+resolve/reopen/resolve in one second archives later, and a decision refused on a resolved case stays refused when
+Slack re-sends it after a reopen."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ import pytest
 import requests
 from sqlalchemy import func, select, update
 
-from swarm.store.tables import TimelineRow, WorkflowRow, utcnow
+from swarm.store.tables import DecisionRow, TimelineRow, WorkflowRow, utcnow
 from tests.support.harness import AGENT, JIRA_WEBHOOK_SECRET, start_harness
 
 FORM, JSON = "application/x-www-form-urlencoded", "application/json"
@@ -84,6 +86,31 @@ def test_a_signed_jira_webhook_with_a_mistyped_issue_is_a_400(synced_swarm):
     assert answer.status_code == 400
 
 
+def test_a_signed_button_click_with_a_mistyped_channel_is_a_400_that_names_it(swarm):
+    channel = _open_case(swarm)
+    swarm.driver.click_button(user_id=AGENT, channel_id=channel, message_ts=swarm.sandbox.pins(channel)[0],
+                              action_id="case_status")
+    answer = swarm.driver.send_interactive({**swarm.driver.last_payload, "channel": {"id": ["C1"]}})
+    assert answer.status_code == 400 and "channel.id" in answer.json()["error"], answer.text
+
+
+def test_a_signed_message_event_with_a_timestamp_slack_never_sends_is_a_400(swarm):
+    channel = _open_case(swarm)
+    swarm.driver.user_message(channel, AGENT, "Looking into it")
+    envelope = swarm.driver.last_payload
+    body = json.dumps({**envelope, "event": {**envelope["event"], "ts": "9" * 400}}).encode()
+    answer = swarm.driver.post_raw(body, content_type=JSON)
+    assert answer.status_code == 400 and "event.ts" in answer.json()["error"], answer.text
+
+
+def test_a_signed_jira_webhook_with_a_mistyped_author_is_a_400_not_a_database_error(synced_swarm):
+    body = json.dumps({"webhookEvent": "jira:issue_updated", "issue": {"key": "SUP-1"}, "user": {"displayName": [1]},
+                       "changelog": {"items": [{"field": "status", "fromString": "To Do", "toString": "Done"}]}}).encode()
+    signature = "sha256=" + hmac.new(JIRA_WEBHOOK_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    answer = _post(synced_swarm.url + "/webhooks/jira", body, {"Content-Type": JSON, "X-Hub-Signature": signature})
+    assert answer.status_code == 400 and "user.displayName" in answer.json()["error"], answer.text
+
+
 def test_a_resent_add_department_command_is_noted_once(queued_swarm):
     channel = _open_case(queued_swarm)
     queued_swarm.command("add operations", channel=channel)
@@ -107,3 +134,23 @@ def test_a_case_resolved_again_within_the_same_second_is_still_archived_later(sy
     with synced_swarm.container.store.read() as session:
         archives = session.scalars(select(WorkflowRow.status).where(WorkflowRow.kind == "archive")).all()
     assert "pending" in archives, archives
+
+
+def test_a_decision_refused_on_a_resolved_case_and_resent_after_a_reopen_is_not_recorded(queued_swarm):
+    channel = _open_case(queued_swarm)
+    queued_swarm.command("resolve Fixed", channel=channel)
+    refused = queued_swarm.command("decide Refund them after all", channel=channel, user="UBILL0001")
+    assert "reopen it before recording decisions" in refused.text
+    fields = queued_swarm.driver.last_payload
+    queued_swarm.command("reopen", channel=channel)
+    resent = queued_swarm.driver.post_raw(urlencode(fields).encode(), content_type=FORM)  # the same bytes, later
+    assert resent.status_code == 200 and "not recorded" in resent.text, resent.text
+    assert _decisions(queued_swarm) == []
+    again = queued_swarm.command("decide Refund them after all", channel=channel, user="UBILL0001")  # asked anew
+    assert "Decision recorded" in again.text
+    assert _decisions(queued_swarm) == ["Refund them after all"]
+
+
+def _decisions(harness) -> list[str]:
+    with harness.container.store.read() as session:
+        return list(session.scalars(select(DecisionRow.text)))

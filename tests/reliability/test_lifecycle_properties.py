@@ -37,6 +37,7 @@ class CaseModel:
     decisions: list[str] = field(default_factory=list)
     submission: dict = field(default_factory=dict)
     last_command: dict | None = None
+    last_command_refused: bool = False  # the case was not open when it came: a re-send must stay refused
     resolutions: int = 0
 
 
@@ -80,10 +81,11 @@ class CaseLifecycle(RuleBasedStateMachine):
         if model.status in ("open", "opening"):
             assert f"Decision recorded on {case}" in answer, answer
             model.decisions.append(text)
-            model.last_command = dict(self.h.driver.last_payload)
         else:
-            # Not kept for a re-send: replaying a refused decision after a reopen records it (a finding, reported).
             assert "reopen it before recording decisions" in answer, answer
+        # Kept for a re-send either way: a refused decision replayed after a reopen must stay refused.
+        model.last_command = dict(self.h.driver.last_payload)
+        model.last_command_refused = model.status not in ("open", "opening")
 
     @rule(case=cases)
     def slack_resends_the_last_command(self, case):
@@ -92,6 +94,8 @@ class CaseLifecycle(RuleBasedStateMachine):
             return
         response = self.h.driver.post_raw(urlencode(model.last_command).encode(), content_type=FORM)
         assert response.status_code == 200
+        if model.last_command_refused:  # whatever the case's status is now; the decisions invariant checks the rows
+            assert "not recorded" in response.text, response.text
 
     @rule(case=cases)
     def resolve(self, case):

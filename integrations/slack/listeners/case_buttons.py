@@ -48,7 +48,8 @@ def register(app: App, deps) -> None:
     def submit_decision(ack, body, view):
         channel, who = views.metadata(view).get("channel", ""), case_channel.actor(deps.people, body["user"])
         _submit(ack, "text", lambda: case_channel.decide(deps, channel_id=channel, who=who,
-                                                          text=views.form_values(view).get("text"), dedupe_key=f"slack:view:{view['id']}"))
+                                                          text=views.form_values(view).get("text"), dedupe_key=f"slack:view:{view['id']}",
+                                                          delivery=body.get("trigger_id")))
 
     @app.view(views.RESOLVE_MODAL)
     def submit_resolution(ack, body, view):
@@ -71,7 +72,8 @@ def register(app: App, deps) -> None:
         who = case_channel.actor(deps.people, shortcut["user"])
         link = deps.chat.for_workspace((shortcut.get("team") or {}).get("id")).message_url(channel, message["ts"])
         text = _safely(lambda: case_channel.decide(deps, channel_id=channel, who=who, text=message.get("text"),
-                                                    dedupe_key=f"slack:message:{channel}:{message['ts']}", link=link))
+                                                    dedupe_key=f"slack:message:{channel}:{message['ts']}", link=link,
+                                                    delivery=shortcut["trigger_id"]))
         _tell(client, channel, who.user_id, text)
 
 

@@ -14,6 +14,7 @@ from swarm.errors import InvalidInput
 from swarm.model import CaseSummary
 from swarm.store.queries import load_case_summary
 from swarm.usecases.common import case_in_channel
+from swarm.usecases.decide import refusal_kept
 from swarm.usecases.follow_up import complete_follow_up
 from swarm.usecases.known_issue import post_status_update
 from swarm.usecases.membership import add_department, add_person
@@ -34,7 +35,15 @@ def actor(people, user: dict) -> Actor:
 
 
 # decide, resolve and reopen read the same on every platform
-decide, resolve, reopen = chat_actions.decide, chat_actions.resolve, chat_actions.reopen
+resolve, reopen = chat_actions.resolve, chat_actions.reopen
+
+
+def decide(deps, *, channel_id: str, who: Actor, text: str | None, dedupe_key: str, delivery: str | None,
+           link: str | None = None) -> str:
+    """chat_actions.decide, answered as the first delivery of this Slack request was answered: `delivery` is its
+    trigger id, so Slack re-sending a decision refused on a resolved case cannot record it after a reopen."""
+    with refusal_kept(deps.store, delivery_key=f"slack:trigger:{delivery}" if delivery else None):
+        return chat_actions.decide(deps, channel_id=channel_id, who=who, text=text, dedupe_key=dedupe_key, link=link)
 
 
 def add(deps, *, channel_id: str, who: Actor, target: str, request_key: str) -> str:

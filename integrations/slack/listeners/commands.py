@@ -62,7 +62,8 @@ def _run(deps, sub: str, rest: str, command: dict) -> str:
     channel = command["channel_id"]
     who = case_channel.actor(deps.people, {"id": command["user_id"], "name": command.get("user_name")})
     if sub == "decide":
-        return case_channel.decide(deps, channel_id=channel, who=who, text=rest, dedupe_key=f"slack:cmd:{command['trigger_id']}")
+        return case_channel.decide(deps, channel_id=channel, who=who, text=rest, dedupe_key=f"slack:cmd:{command['trigger_id']}",
+                                   delivery=command["trigger_id"])
     if sub == "resolve":
         return case_channel.resolve(deps, channel_id=channel, who=who, summary=rest)
     if sub == "reopen":

@@ -41,7 +41,10 @@ class SlackPeople:
 
     def _lookup(self, user_id: str, team_id: str | None) -> str | None:
         try:
-            profile = self.chat.for_workspace(team_id).client.users_info(user=user_id)["user"]
+            client = self.chat.for_workspace(team_id).client
+            if getattr(client, "cooling", lambda method: 0.0)("users.info"):
+                return None  # rate limited: the listener answers Slack now rather than wait out the window
+            profile = client.users_info(user=user_id)["user"]
         except (SlackApiError, PermanentFailure):
             return None  # a name is nice to have; never fail a request over it
         return (profile.get("profile") or {}).get("real_name") or profile.get("real_name") or profile.get("name")
