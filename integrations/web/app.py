@@ -37,6 +37,9 @@ def create_app(container) -> Flask:
 def _slack_routes(app: Flask, container) -> None:
     if "slack" not in container.chats or container.settings.slack_signing_secret is None:
         return
+    from slack_bolt.adapter.flask.handler import to_flask_response
+    from slack_bolt.request import BoltRequest
+
     from integrations.payloads import BadPayload
     from integrations.slack import inbound
     from integrations.slack.app import build_bolt_app
@@ -52,16 +55,28 @@ def _slack_routes(app: Flask, container) -> None:
             return jsonify(error="invalid or missing Slack signature"), 401
         # Signed, but Bolt and the listeners trust the shape of what Slack sends: hold the body against it first.
         try:
-            inbound.check(request.get_data(cache=True), request.headers.get("Content-Type", "").split(";")[0])
+            inbound.check(request.get_data(cache=True), _content_type(request))
         except BadPayload as exc:
             log.warning("slack.malformed_payload reason=%s", exc)
             return jsonify(error=f"not a request Slack sends: {exc}"), 400
-        return handler.handle(request)
+        rewritten = inbound.bolt_readable(request.get_data(cache=True, as_text=True), _content_type(request))
+        if rewritten is None:
+            return handler.handle(request)
+        # Bolt checks the signature again: sign the re-encoded form as Slack signed the original (same timestamp).
+        headers = dict(request.headers)
+        headers["X-Slack-Signature"] = verifier.generate_signature(
+            timestamp=request.headers["X-Slack-Request-Timestamp"], body=rewritten)
+        return to_flask_response(handler.app.dispatch(
+            BoltRequest(body=rewritten, query=request.query_string.decode("utf-8"), headers=headers)))
 
     if container.settings.slack_distribution_enabled:
         from integrations.slack.distribution import register_install_routes
 
         register_install_routes(app, handler)  # GET /slack/install and /slack/oauth_redirect: a browser, unsigned
+
+
+def _content_type(req) -> str:
+    return req.headers.get("Content-Type", "").split(";")[0]
 
 
 def _signed_by_slack(verifier: SignatureVerifier, req) -> bool:

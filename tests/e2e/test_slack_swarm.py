@@ -54,6 +54,22 @@ def test_escalation_opens_a_case_channel_with_owners_and_a_pinned_summary(swarm)
     assert case.status.value == "open"
 
 
+def test_a_command_whose_text_says_payload_is_read_as_typed(swarm):
+    """Bolt takes any form body containing the word "payload" for an interactive payload; the route re-encodes it."""
+    swarm.escalate(REFUND_MESSAGE)
+    swarm.drain()
+    channel = swarm.case("CS-1").channel_id
+    expert = next(p for p in swarm.case("CS-1").participants if p.role == "expert")
+    text = "Resend the webhook payload (payload=v2) tomorrow & tell the customer"
+    answer = swarm.command(f"decide {text}", channel=channel, user=expert.user_id)
+    assert answer.status_code == 200 and "Decision recorded on CS-1" in answer.text
+    swarm.drain()
+    assert text in summary_text(swarm.sandbox, channel)
+    forged = swarm.driver.post_raw(b"command=%2Fswarm&text=decide+the+payload", content_type="application/x-www-form-urlencoded",
+                                   signature="v0=0")
+    assert forged.status_code == 401  # re-encoding happens only after our own signature check
+
+
 def test_decide_resolve_and_archive_from_the_case_channel(swarm):
     swarm.escalate(REFUND_MESSAGE)
     swarm.drain()
