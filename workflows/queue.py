@@ -50,6 +50,7 @@ class WorkQueue:
         self._runner_factory = runner_factory
         self.sweeps = list(sweeps)  # more periodic checks (follow-ups, SLA clock): each schedules work through the outbox
         self._run = huey.task(name="run_workflow")(self._run_workflow)
+        self._fan_out = huey.task(name="run_workflows")(self._run_workflows)
         self._sweep = huey.periodic_task(crontab(minute="*"), name="sweep_workflows")(self._sweep_due)
 
     @property
@@ -57,8 +58,15 @@ class WorkQueue:
         return self._runner_factory()
 
     def wake(self, workflow_ids: list[int]) -> None:
-        for workflow_id in workflow_ids:
-            self._run(workflow_id)
+        """One queue write per transaction, whatever it scheduled: an escalation schedules three workflows, and each
+        SqliteHuey enqueue is a durable commit on the request's ack path. The worker that picks the task up fans the
+        rest out to the other workers (immediate mode, in tests, runs them here, in order)."""
+        ids = list(workflow_ids)
+        if len(ids) <= 1 or self.huey.immediate:
+            for workflow_id in ids:
+                self._run(workflow_id)
+        else:
+            self._fan_out(ids)
 
     def wake_at(self, workflow_id: int, when: datetime) -> None:
         if self.huey.immediate:
@@ -73,6 +81,11 @@ class WorkQueue:
 
     def _run_workflow(self, workflow_id: int) -> str:
         return self.runner.run(workflow_id)
+
+    def _run_workflows(self, workflow_ids: list[int]) -> str:
+        for workflow_id in workflow_ids[1:]:
+            self._run(workflow_id)
+        return self.runner.run(workflow_ids[0])
 
     def _sweep_due(self) -> int:
         for sweep in self.sweeps:

@@ -62,6 +62,10 @@ class Transaction:
         self.wake = wake
         self.wake_at = wake_at
         self.after_commit: list[Callable[[], None]] = []
+        self.to_wake: list[int] = []  # workflows scheduled to run now: woken together, once committed
+
+    def wake_after_commit(self, workflow_id: int) -> None:
+        self.to_wake.append(workflow_id)
 
 
 class Store:
@@ -86,6 +90,8 @@ class Store:
                 yield tx
         finally:
             session.close()
+        if tx.to_wake:
+            tx.wake(tx.to_wake)
         for hook in tx.after_commit:
             hook()
 

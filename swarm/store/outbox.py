@@ -21,12 +21,22 @@ def schedule(
     run_at: datetime | None = None,
     wake: bool = True,
     coalesce: bool = False,
+    new_case: bool = False,
 ) -> WorkflowRow:
     """Add a workflow unless one with `key` exists (then return that one). Workers wake after commit.
 
     coalesce=True: for work that always acts on the latest state (re-rendering the summary), a workflow of the same
-    kind for the case that has not started yet will do, so a burst of changes costs one API call, not one each."""
+    kind for the case that has not started yet will do, so a burst of changes costs one API call, not one each.
+    new_case=True: the case was created in this transaction, so no workflow of it exists yet: skip looking (this is
+    the escalation's ack path; the unique key still guards it)."""
     session = tx.session
+    if new_case:
+        row = WorkflowRow(case_id=case_id, kind=kind, dedupe_key=key, payload=payload or {}, next_run_at=run_at or utcnow())
+        session.add(row)
+        session.flush()
+        if wake:
+            tx.wake_after_commit(row.id)
+        return row
     existing = session.scalar(select(WorkflowRow).where(WorkflowRow.dedupe_key == key))
     if existing is not None:
         return existing
@@ -41,7 +51,7 @@ def schedule(
             raise
         return session.scalars(select(WorkflowRow).where(WorkflowRow.dedupe_key == key)).one()
     if wake and run_at is None:
-        tx.after_commit.append(lambda: tx.wake([row.id]))
+        tx.wake_after_commit(row.id)
     elif wake:
         tx.after_commit.append(lambda: tx.wake_at(row.id, run_at))
     return row

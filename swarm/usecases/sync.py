@@ -17,10 +17,11 @@ TICKET, CRM = "ticket", "crm"
 
 
 def schedule_customer_links(tx: Transaction, case: CaseRow, *, crm_ref: str | None = None) -> None:
-    """On escalation: the customer's CRM context (and the CRM case, if one was named)."""
-    schedule(tx, case_id=case.id, kind="link_customer", key=f"link_customer:{case.id}")
+    """On escalation (the case is new in `tx`): the customer's CRM context (and the CRM case, if one was named)."""
+    schedule(tx, case_id=case.id, kind="link_customer", key=f"link_customer:{case.id}", new_case=True)
     if crm_ref:
-        schedule_crm_link(tx, case, crm_ref)
+        schedule(tx, case_id=case.id, kind="link_crm_record", key=f"link_crm_record:{case.id}:{crm_ref}",
+                 payload={"ref": crm_ref}, new_case=True)
 
 
 def ticket_link_key(case_id: int, ref: str | None) -> str:
