@@ -247,7 +247,8 @@ p95 / floor = {times(r['ratio_p95'])} (target ≤ 1.30×: {met(r['met'])}); p50 
 
 Where the time goes (medians): ack {ms(b['ack'])}; queue pick-up (ack sent → `conversations.create` arrives)
 {ms(b['queue_pickup'])}; from the first call to the last answer {ms(b['open_calls'])}, i.e. {ms(b['between_calls'])} of
-our own work between two of the 4 sequential calls (each step stores its start and its result in two transactions).
+our own work between two of the 4 sequential calls (each step's result and the next step's start share one
+transaction; the step then reads what it needs in a read transaction of its own).
 
 **What runs in parallel.** Once the channel exists, three workflows run side by side: open_swarm (invite → summary →
 pin), the answer in the source thread (notify_source), and the Jira issue (which links to the channel); the
@@ -416,7 +417,8 @@ def _finding_time(results: dict) -> str:
     return (f"**Time to swarm is queue pick-up plus bookkeeping between sequential calls**: {ms(b['queue_pickup'])} "
             f"before the first call and {ms(b['between_calls'])} between calls, on top of the 4 × {tts['latency_ms']:.0f} ms "
             f"floor. After {idle['idle_s']:.0f} s of quiet the pick-up took {ms(idle['queue_pickup_ms'])} (idle workers "
-            "poll every 0.5 s at most). What is left: the two transactions per step, and the worker hand-over; the web "
+            "poll every 0.5 s at most). What is left: a write and a few reads per step, the Python work of rendering the summary, "
+            "and the worker hand-over, all sharing one process and 2 cores with the sandboxes and the load; the web "
             "process could run the first step itself after the ack.")
 
 
