@@ -138,13 +138,9 @@ def _timeline(sandboxes, marks: dict, submitted: float) -> list[dict]:
     for sandbox in sandboxes.all():
         arrivals = [r for r in sandbox.calls()[marks[sandbox.name][0]:] if r.at >= submitted]
         finishes = [f for f in sandboxes.finished[sandbox.name][marks[sandbox.name][1]:] if f[1] >= submitted]
-        unmatched = list(finishes)
-        for call in arrivals:  # pair each arrival with the first later finish of the same call
-            end = next((f for f in unmatched if f[0] == call.method and f[1] >= call.at), None)
-            if end is not None:
-                unmatched.remove(end)
+        for call, end in _paired(arrivals, finishes):
             rows.append({"sandbox": sandbox.name, "call": call.method, "start_ms": round((call.at - submitted) * 1000),
-                         "end_ms": round((end[1] - submitted) * 1000) if end else None})
+                         "end_ms": round((end - submitted) * 1000) if end is not None else None})
     return sorted(rows, key=lambda row: row["start_ms"])
 
 

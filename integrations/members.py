@@ -54,8 +54,7 @@ def member_sources(chats: Mapping[str, object], config: SwarmConfig, *, clock) -
     return sources
 
 
-def keep_department_members_fresh(huey, services, sources: Sequence[MemberSource], *,
-                                  name: str = "refresh_department_members") -> None:
+def keep_department_members_fresh(huey, services, sources: Sequence[MemberSource]) -> None:
     """Every minute, give the workflows the configured departments plus every source's members. Nothing is asked
     of Slack or Graph at wiring time."""
     configured = services.config
@@ -66,7 +65,7 @@ def keep_department_members_fresh(huey, services, sources: Sequence[MemberSource
             config = source(config)
         services.config = config
 
-    huey.periodic_task(crontab(minute="*"), name=name)(refresh_department_members)
+    huey.periodic_task(crontab(minute="*"), name="refresh_department_members")(refresh_department_members)
 
 
 def _keys(person: Person) -> set[str]:

@@ -17,8 +17,8 @@ from swarm.errors import RetryLater
 from swarm.store.queries import open_swarm_load
 from swarm.store.tables import CaseRow, ParticipantRow, StepRow, WorkflowRow
 from workflows.case_updates import UPDATE_SUMMARY, post_notice
-from workflows.participants import invite_pending, record_invites
-from workflows.routing import not_reachable, plan_swarm, reachable_plan
+from workflows.participants import add_picks, invite_pending, pick_of, record_invites
+from workflows.routing import case_facts, not_reachable, plan_swarm, reachable_plan
 from workflows.steps import Step, StepContext
 
 
@@ -30,8 +30,6 @@ def schedule_if_tier_matters(ctx: StepContext, case: CaseRow) -> None:
 
 
 def route_for_customer(ctx: StepContext) -> dict:
-    from workflows.open_swarm import case_facts  # open_swarm imports this module's scheduler
-
     with ctx.services.store.read() as session:
         case = session.get(CaseRow, ctx.case_id)
         if not _first_invites_done(session, case.id):
@@ -54,16 +52,13 @@ def route_for_customer(ctx: StepContext) -> dict:
             added.append(a)
     if not added:
         return {"picks": []}
-    picks = [{"user_id": chat.address(a.person), "name": a.person.name, "department": a.department, "reason": a.reason,
-              "role": "manager" if a.role == "manager" else "expert"} for a in added]
+    picks = [pick_of(chat, a) for a in added]
     who = ", ".join(f"{chat.user_mention(p['user_id'])} ({p['reason']})" for p in picks)
     return {"picks": picks, "skipped": [not_reachable(chat.kind, a.person) for a in passed_over],
             "text": f":star: {case.customer} is a {case.customer_context['tier']} customer: bringing in {who}."}
 
 
 def record_customer_picks(session: Session, ctx: StepContext, result: dict) -> None:
-    from workflows.open_swarm import add_picks
-
     if result["picks"]:
         add_picks(session, session.get(CaseRow, ctx.case_id), result)
 

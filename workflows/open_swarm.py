@@ -9,20 +9,19 @@ looks for what it created before creating again.
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from swarm.channel_names import candidates, channel_name
 from swarm.errors import NameTaken, PermanentFailure
-from swarm.model import CaseStatus, Severity
+from swarm.model import CaseStatus
 from swarm.ports import SummaryCard
 from swarm.store.queries import case_by_channel, load_case_summary, open_swarm_load
-from swarm.store.tables import CaseRow, ParticipantRow
+from swarm.store.tables import CaseRow
 from swarm.usecases.common import note
 from swarm.usecases.sync import ticket_link_key
 from workflows.case_updates import summary_digest
-from workflows.participants import invite_pending, record_invites
-from workflows.routing import CaseFacts, not_reachable, reachable_plan
+from workflows.participants import add_picks, invite_pending, pick_of, record_invites
+from workflows.routing import case_facts, not_reachable, reachable_plan
 from workflows.sync import link_channel_when_both_exist
 from workflows.steps import Step, StepContext
 
@@ -38,35 +37,12 @@ def route(ctx: StepContext) -> dict:
     # passed over is named on the timeline, and the next candidate is picked instead.
     plan, passed_over = reachable_plan(facts, ctx.services.config, reachable=lambda p: bool(chat.address(p)),
                                        now=ctx.services.clock(), load=load)
-    picks = [{"user_id": chat.address(a.person), "name": a.person.name, "department": a.department, "reason": a.reason,
-              "role": "manager" if a.role == "manager" else "expert"} for a in plan.assignments]
-    return {"picks": picks, "skipped": [not_reachable(chat.kind, a.person) for a in passed_over]}
-
-
-def case_facts(case: CaseRow, *, with_tier: bool = True) -> CaseFacts:
-    """What routing rules match on, from the case (the tier comes from the CRM's customer card)."""
-    tier = (case.customer_context or {}).get("tier") if with_tier else None
-    return CaseFacts(category=case.category, severity=Severity(case.severity), title=case.title,
-                     description=case.description, customer_tier=tier.lower() if tier else None,
-                     source_channel=case.source_channel)
+    return {"picks": [pick_of(chat, a) for a in plan.assignments],
+            "skipped": [not_reachable(chat.kind, a.person) for a in passed_over]}
 
 
 def record_route(session: Session, ctx: StepContext, result: dict) -> None:
     add_picks(session, session.get(CaseRow, ctx.case_id), result)
-
-
-def add_picks(session: Session, case: CaseRow, result: dict) -> None:
-    """The people routing picked join the case (pending an invite), each with the reason, once."""
-    present = set(session.scalars(select(ParticipantRow.user_id).where(ParticipantRow.case_id == case.id)))
-    for sentence in result.get("skipped", ()):
-        note(session, case, "not_reachable", f"Not brought in: {sentence}")
-    for pick in result["picks"]:
-        if pick["user_id"] in present:
-            continue
-        present.add(pick["user_id"])
-        session.add(ParticipantRow(case_id=case.id, user_id=pick["user_id"], name=pick["name"], department=pick["department"],
-                                   role=pick["role"], reason=pick["reason"]))
-        note(session, case, "routed", f"Brought in {pick['name']}: {pick['reason']}")
 
 
 def create_channel(ctx: StepContext) -> dict:

@@ -37,3 +37,24 @@ def record_invites(session: Session, ctx: StepContext, result: dict) -> None:
         person.invite_error = outcome["reason"]
         if outcome["status"] == "failed":
             note(session, case, "invite_failed", f"Could not add {person.name}: {outcome['reason']}")
+
+
+def pick_of(chat, assignment) -> dict:
+    """A routing assignment as a step stores it: who (on this platform), where, why, in what role."""
+    return {"user_id": chat.address(assignment.person), "name": assignment.person.name,
+            "department": assignment.department, "reason": assignment.reason,
+            "role": "manager" if assignment.role == "manager" else "expert"}
+
+
+def add_picks(session: Session, case: CaseRow, result: dict) -> None:
+    """The people routing picked join the case (pending an invite), each with the reason, once."""
+    present = set(session.scalars(select(ParticipantRow.user_id).where(ParticipantRow.case_id == case.id)))
+    for sentence in result.get("skipped", ()):
+        note(session, case, "not_reachable", f"Not brought in: {sentence}")
+    for pick in result["picks"]:
+        if pick["user_id"] in present:
+            continue
+        present.add(pick["user_id"])
+        session.add(ParticipantRow(case_id=case.id, user_id=pick["user_id"], name=pick["name"], department=pick["department"],
+                                   role=pick["role"], reason=pick["reason"]))
+        note(session, case, "routed", f"Brought in {pick['name']}: {pick['reason']}")

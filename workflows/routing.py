@@ -31,6 +31,14 @@ class CaseFacts:
     source_channel: str | None = None
 
 
+def case_facts(case, *, with_tier: bool = True) -> CaseFacts:
+    """What routing rules match on, from a case row (the tier comes from the CRM's customer card)."""
+    tier = (case.customer_context or {}).get("tier") if with_tier else None
+    return CaseFacts(category=case.category, severity=Severity(case.severity), title=case.title,
+                     description=case.description, customer_tier=tier.lower() if tier else None,
+                     source_channel=case.source_channel)
+
+
 @dataclass(frozen=True)
 class Assignment:
     department: str

@@ -23,7 +23,7 @@ TRANSIENT_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_una
 PER_USER_OK = {"already_in_channel": "already_in_channel", "cant_invite_self": "already_in_channel"}
 
 
-def make_web_client(token: str, *, base_url: str, timeout: float) -> WebClient:
+def make_web_client(token: str, *, base_url: str, timeout: float) -> CoolingWebClient:
     """A WebClient that does not retry on its own: our workflows retry, after looking for what a try created. After a
     429 it makes no call of that method before Retry-After, whoever asks (integrations/slack/cooling_client.py)."""
     return CoolingWebClient(token=token, base_url=base_url, timeout=int(timeout) if timeout >= 1 else timeout,
@@ -59,12 +59,6 @@ class SlackChat:
         with self._lock:
             return self._per_workspace.setdefault(workspace_id, chat)
 
-    def forget_workspace(self, workspace_id: str) -> None:
-        """After an uninstall or a token change: the next call reads the installation store again."""
-        with self._lock:
-            self._per_workspace.pop(workspace_id, None)
-        if self.workspaces is not None:
-            self.workspaces.forget(workspace_id)
 
     # -- identity (auth.test once) ----------------------------------------------------------------------
     @property

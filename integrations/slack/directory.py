@@ -20,7 +20,7 @@ from slack_sdk.errors import SlackApiError
 
 from config.departments import Person
 from config.model import SwarmConfig
-from integrations.members import keep_department_members_fresh, with_members  # noqa: F401 (with_members: re-exported)
+from integrations.members import with_members
 from swarm.store.tables import utcnow
 
 log = logging.getLogger("caseswarm.slack.directory")
@@ -73,12 +73,6 @@ class SlackDirectory:
         with self._lock:
             self._people[user_id] = person
         return person
-
-
-def keep_usergroup_members_fresh(huey, directory: SlackDirectory, services) -> None:
-    """Every minute (the directory's cache decides when Slack is asked), give the workflows a config with the user
-    groups' members. The composition root wires every membership source at once (integrations/members.py)."""
-    keep_department_members_fresh(huey, services, [directory.config_with_usergroups], name="refresh_usergroup_members")
 
 
 def _as_person(user: dict) -> Person | None:

@@ -38,7 +38,6 @@ def _slack_routes(app: Flask, container) -> None:
     if "slack" not in container.chats or container.settings.slack_signing_secret is None:
         return
     from slack_bolt.adapter.flask.handler import to_flask_response
-    from slack_bolt.request import BoltRequest
 
     from integrations.payloads import BadPayload
     from integrations.slack import inbound
@@ -59,15 +58,8 @@ def _slack_routes(app: Flask, container) -> None:
         except BadPayload as exc:
             log.warning("slack.malformed_payload reason=%s", exc)
             return jsonify(error=f"not a request Slack sends: {exc}"), 400
-        rewritten = inbound.bolt_readable(request.get_data(cache=True, as_text=True), _content_type(request))
-        if rewritten is None:
-            return handler.handle(request)
-        # Bolt checks the signature again: sign the re-encoded form as Slack signed the original (same timestamp).
-        headers = dict(request.headers)
-        headers["X-Slack-Signature"] = verifier.generate_signature(
-            timestamp=request.headers["X-Slack-Request-Timestamp"], body=rewritten)
-        return to_flask_response(handler.app.dispatch(
-            BoltRequest(body=rewritten, query=request.query_string.decode("utf-8"), headers=headers)))
+        rewritten = inbound.rewritten_for_bolt(request, verifier)  # a form Bolt would misread, re-encoded
+        return handler.handle(request) if rewritten is None else to_flask_response(handler.app.dispatch(rewritten))
 
     if container.settings.slack_distribution_enabled:
         from integrations.slack.distribution import register_install_routes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -30,24 +31,19 @@ def schedule(
     new_case=True: the case was created in this transaction, so no workflow of it exists yet: skip looking (this is
     the escalation's ack path; the unique key still guards it)."""
     session = tx.session
-    if new_case:
-        row = WorkflowRow(case_id=case_id, kind=kind, dedupe_key=key, payload=payload or {}, next_run_at=run_at or utcnow())
-        session.add(row)
-        session.flush()
-        if wake:
-            tx.wake_after_commit(row.id)
-        return row
-    existing = session.scalar(select(WorkflowRow).where(WorkflowRow.dedupe_key == key))
-    if existing is not None:
-        return existing
-    if coalesce and (waiting := _not_started(session, case_id, kind)) is not None:
-        return waiting
+    if not new_case:
+        existing = session.scalar(select(WorkflowRow).where(WorkflowRow.dedupe_key == key))
+        if existing is not None:
+            return existing
+        if coalesce and (waiting := _not_started(session, case_id, kind)) is not None:
+            return waiting
     row = WorkflowRow(case_id=case_id, kind=kind, dedupe_key=key, payload=payload or {}, next_run_at=run_at or utcnow())
     try:
-        with session.begin_nested():
+        with session.begin_nested() if not new_case else contextlib.nullcontext():
             session.add(row)
+            session.flush()
     except IntegrityError as exc:  # a concurrent transaction scheduled the same work first
-        if not is_unique_violation(exc):
+        if new_case or not is_unique_violation(exc):
             raise
         return session.scalars(select(WorkflowRow).where(WorkflowRow.dedupe_key == key)).one()
     if wake and run_at is None:

@@ -15,6 +15,7 @@ import pytest
 
 from config import load_config
 from integrations.slack.sandbox.seed import MANAGERS_CHANNEL_ID
+from tests.support.fakes import RecordingHuey
 from tests.support.harness import start_harness
 from workflows.sla_clock import register_sla_clock, sla_sweep
 
@@ -177,14 +178,3 @@ def test_the_periodic_task_sweeps_with_the_services_clock(app_factory):
     assert "50% of the time to engage is used" in half
 
 
-class RecordingHuey:
-    """Stands in for huey at wiring time: keeps the periodic tasks registered, so the test can run one."""
-
-    def __init__(self):
-        self.periodic: dict[str, object] = {}
-
-    def periodic_task(self, validate, name):
-        def register(task):
-            self.periodic[name] = task
-            return task
-        return register

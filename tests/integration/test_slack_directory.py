@@ -10,21 +10,15 @@ import pytest
 
 from config import load_config
 from integrations.slack.chat import make_web_client
-from integrations.slack.directory import SlackDirectory, with_members
+from integrations.members import with_members
+from integrations.slack.directory import SlackDirectory
 from integrations.slack.sandbox.seed import DEMO_USERGROUPS
+from tests.support.fakes import RecordingHuey, SettableClock
 from workflows.routing import pick_for_department
 
 NOW = datetime(2025, 6, 4, 10, 0, tzinfo=timezone.utc)
 BILLING_GROUP = "S0BILLING"
 DANA = "UBILL0004"
-
-
-class Clock:
-    def __init__(self):
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
@@ -46,7 +40,7 @@ def config():
 
 @pytest.fixture
 def clock():
-    return Clock()
+    return SettableClock(NOW)
 
 
 @pytest.fixture
@@ -113,28 +107,15 @@ def test_someone_configured_in_another_department_stays_there(config, directory)
     assert "UIT00001" not in member_ids(updated) and updated.department_of("UIT00001") == "it"
 
 
-class RecordingHuey:
-    """Stands in for huey at wiring time: keeps the periodic tasks registered, so the test can run one."""
-
-    def __init__(self):
-        self.periodic: dict[str, object] = {}
-
-    def periodic_task(self, validate, name):
-        def register(task):
-            self.periodic[name] = task
-            return task
-        return register
-
-
 def test_the_periodic_refresh_gives_the_workflows_a_config_with_the_group_members(directory, config):
-    from integrations.slack.directory import keep_usergroup_members_fresh
+    from integrations.members import keep_department_members_fresh
     from workflows.steps import WorkflowServices
 
-    huey, services = RecordingHuey(), WorkflowServices(store=None, chats={}, config=config, clock=Clock())
-    keep_usergroup_members_fresh(huey, directory, services)
+    huey, services = RecordingHuey(), WorkflowServices(store=None, chats={}, config=config, clock=SettableClock(NOW))
+    keep_department_members_fresh(huey, services, [directory.config_with_usergroups])
     assert services.config is config  # nothing is asked of Slack at wiring time
 
-    huey.periodic["refresh_usergroup_members"]()
+    huey.periodic["refresh_department_members"]()
     assert DANA in member_ids(services.config)
-    huey.periodic["refresh_usergroup_members"]()  # built from the configured departments each time, never doubled
+    huey.periodic["refresh_department_members"]()  # built from the configured departments each time, never doubled
     assert member_ids(services.config).count(DANA) == 1

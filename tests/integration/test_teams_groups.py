@@ -16,33 +16,13 @@ from integrations.slack.chat import SlackChat, make_web_client
 from integrations.teams.chat import TeamsChat
 from integrations.teams.groups import EntraGroups
 from integrations.teams.sandbox import TeamsSandbox
+from tests.support.fakes import RecordingHuey, SettableClock
 from workflows.routing import pick_for_department
 from workflows.steps import WorkflowServices
 
 NOW = datetime(2025, 6, 4, 10, 0, tzinfo=timezone.utc)
 NORA = ("Nora Field", "nora.field@example.com")  # in the Entra group, not in departments.yml
 BILLING_PEOPLE = ["ana.souza@example.com", "ben.okafor@example.com", "chloe.dubois@example.com"]
-
-
-class Clock:
-    def __init__(self):
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-class RecordingHuey:
-    """Stands in for huey at wiring time: keeps the periodic tasks registered, so the test can run one."""
-
-    def __init__(self):
-        self.periodic: dict[str, object] = {}
-
-    def periodic_task(self, validate, name):
-        def register(task):
-            self.periodic[name] = task
-            return task
-        return register
 
 
 @pytest.fixture
@@ -67,7 +47,7 @@ def chat(sandbox):
 
 @pytest.fixture
 def clock():
-    return Clock()
+    return SettableClock(NOW)
 
 
 @pytest.fixture

@@ -42,7 +42,7 @@ class SlackPeople:
     def _lookup(self, user_id: str, team_id: str | None) -> str | None:
         try:
             client = self.chat.for_workspace(team_id).client
-            if getattr(client, "cooling", lambda method: 0.0)("users.info"):
+            if client.cooling("users.info"):
                 return None  # rate limited: the listener answers Slack now rather than wait out the window
             profile = client.users_info(user=user_id)["user"]
         except (SlackApiError, PermanentFailure):
