@@ -47,6 +47,24 @@ def history_lines(case: CaseSummary) -> list[str]:
     return lines
 
 
+NOT_ANSWERED = ("invited", "already_in_channel")  # an expert in the channel who is neither on it nor has declined
+
+
+def experts_to_ask(case: CaseSummary) -> list[str]:
+    """The user ids of the experts the summary asks to take the case: everyone brought in who has not answered."""
+    return [p.user_id for p in case.participants if p.role == "expert" and p.invite_status in NOT_ANSWERED]
+
+
+def question(case: CaseSummary, mention) -> str | None:
+    """The ask on the summary itself ("@Ana @Ben: you were brought into CS-12. Can you take it?"), with the
+    platform's `mention(user_id)`; None once every expert has answered. Asked on the summary rather than in a
+    message of its own: the pinned summary is where the swarm looks, and it saves a post per swarm."""
+    asked = experts_to_ask(case)
+    if not asked:
+        return None
+    return f":wave: {' '.join(mention(user_id) for user_id in asked)}: you were brought into *{case.key}*. Can you take it?"
+
+
 def linked_line(case: CaseSummary) -> str | None:
     """'Also reported for: Globex, Initech (2 linked escalations)', when other customers joined this swarm."""
     if not case.linked_customers:

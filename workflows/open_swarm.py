@@ -118,8 +118,6 @@ def post_summary(ctx: StepContext) -> dict:
 def record_summary(session: Session, ctx: StepContext, result: dict) -> None:
     case = session.get(CaseRow, ctx.case_id)
     case.summary_message_id, case.summary_digest = result["message_id"], result.get("digest")
-    # Under the summary, ask the experts whether they can take the case.
-    ctx.follow_up("ask_experts", f"ask_experts:{ctx.case_id}")
 
 
 def pin_summary(ctx: StepContext) -> dict:

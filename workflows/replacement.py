@@ -1,9 +1,10 @@
-"""Asking the experts to take a case, and bringing in the next person when one of them declines.
+"""Bringing in the next person when an expert declines.
 
-`ask_experts` posts one message in the case channel that mentions the experts who have not answered yet, with
-"I'm on it" / "Can't take it" where the platform has buttons. `replace_expert` (scheduled by a decline, once per
+The experts a swarm opens with are asked on the pinned summary itself (swarm/summary_text.py `question`, with
+"I'm on it" / "Can't take it" where the platform has buttons). `replace_expert` (scheduled by a decline, once per
 person and case) picks the next person from the same department, skipping everyone already in the swarm or
-declined, invites them and asks them in turn; when nobody is left it says so plainly.
+declined, invites them and asks them in a message of their own (a summary update would not notify them); when
+nobody is left it says so plainly.
 """
 
 from __future__ import annotations
@@ -21,19 +22,7 @@ from workflows.participants import invite_pending, record_invites
 from workflows.routing import not_reachable, reachable_pick
 from workflows.steps import Step, StepContext
 
-NOT_ANSWERED = ("invited", "already_in_channel")  # in the channel, neither on it nor declined
 ADD_HINT = {"slack": "`/swarm add`", "teams": "*Add people* on the summary card"}
-
-
-def ask_experts(ctx: StepContext) -> dict:
-    """One message asking every expert who has not answered yet (nothing when all have)."""
-    case, chat = _case_and_chat(ctx)
-    asked = [p.user_id for p in case.participants if p.role == "expert" and p.invite_status in NOT_ANSWERED]
-    if not asked:
-        return {"skipped": "every expert has answered"}
-    mentions = " ".join(chat.user_mention(user_id) for user_id in asked)
-    text = f":wave: {mentions}: you were brought into *{case.key}* · {case.title}. Can you take it?"
-    return _post(ctx, case, chat, ExpertRequest(text, case.key, experts=tuple(asked)))
 
 
 def pick_replacement(ctx: StepContext) -> dict:
@@ -108,11 +97,11 @@ def _case_and_chat(ctx: StepContext):
     return case, ctx.chat_for_case(case)
 
 
-ASK_EXPERTS = (Step("ask", ask_experts),)
 REPLACE_EXPERT = (
     Step("pick", pick_replacement, record_replacement),
     Step("invite", invite_pending, record_invites),
     Step("ask", ask_replacement),
     Step("update_summary", update_summary),
 )
-REPLACEMENT_WORKFLOWS = {"ask_experts": ASK_EXPERTS, "replace_expert": REPLACE_EXPERT}
+# "ask_experts" is retired (the summary asks): a row an older version left just ends.
+REPLACEMENT_WORKFLOWS = {"replace_expert": REPLACE_EXPERT, "ask_experts": ()}

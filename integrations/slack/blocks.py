@@ -45,6 +45,9 @@ def summary(case: CaseSummary, chat) -> Rendered:
         _section(f"*Description*\n{case.description}"),
         _section("*Who is here and why*\n" + _people(case, chat)),
     ]
+    ask = summary_text.question(case, chat.user_mention)
+    if ask:
+        blocks += [_section(ask), _expert_buttons(case.key)]
     if linked := summary_text.linked_line(case):
         blocks.append(_section(f":link: {linked}"))
     if similar := summary_text.similar_lines(case):
@@ -58,7 +61,9 @@ def summary(case: CaseSummary, chat) -> Rendered:
     if case.sync_notes:
         blocks.append({"type": "context", "elements": [_mrkdwn(":warning: " + n[:200]) for n in case.sync_notes[:10]]})
     blocks.append(_actions(case))
-    return Rendered(f"{case.key} · {case.title} ({case.severity.value}, {case.customer})", blocks)
+    # The mentions go in the notification text too, so the experts asked are notified of the post.
+    return Rendered(f"{case.key} · {case.title} ({case.severity.value}, {case.customer})" + (f" {ask}" if ask else ""),
+                    blocks)
 
 
 def resolution(case: CaseSummary, archive_in: str | None) -> Rendered:
@@ -76,10 +81,15 @@ def resolution(case: CaseSummary, archive_in: str | None) -> Rendered:
 
 
 def expert_request(message: ExpertRequest) -> Rendered:
-    """The ask to take a case; listeners/expert_buttons.py answers the two buttons."""
-    key = message.case_key or ""
-    buttons = [_button("I'm on it", "expert_accept", key, style="primary"), _button("Can't take it", "expert_decline", key)]
-    return Rendered(message.text[:40000], [_section(message.text), {"type": "actions", "block_id": "expert_answer", "elements": buttons}])
+    """The ask to take a case (a replacement's); the summary carries the same buttons for the experts it asks."""
+    return Rendered(message.text[:40000], [_section(message.text), _expert_buttons(message.case_key or "")])
+
+
+def _expert_buttons(case_key: str) -> dict:
+    """ "I'm on it" / "Can't take it": listeners/expert_buttons.py answers them, whichever message they are on."""
+    return {"type": "actions", "block_id": "expert_answer", "elements": [
+        _button("I'm on it", "expert_accept", case_key, style="primary"),
+        _button("Can't take it", "expert_decline", case_key)]}
 
 
 def _status(case: CaseSummary) -> str:

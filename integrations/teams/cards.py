@@ -34,7 +34,10 @@ class Rendered:
 def render(message: ChatMessage, *, name_of: Callable[[str], str], departments: dict[str, str],
            root_causes: dict[str, str] | None = None) -> Rendered:
     if isinstance(message, SummaryCard):
-        return Rendered(_headline(message.case), summary_card(message.case, departments, root_causes or {}))
+        ask = summary_text.question(message.case, lambda user_id: f"<@{user_id}>")
+        text, mentions = to_teams(ask, name_of) if ask else (None, [])
+        return Rendered(_headline(message.case), summary_card(message.case, departments, root_causes or {}, ask=text,
+                                                              mentions=mentions), mentions)
     if isinstance(message, ResolutionCard):
         return Rendered(f"{message.case.key} resolved: {message.case.resolution}", resolution_card(message.case, message.archive_in))
     if isinstance(message, ExpertRequest):
@@ -69,7 +72,10 @@ def effect_of(content: dict) -> str | None:
     return None
 
 
-def summary_card(case: CaseSummary, departments: dict[str, str], root_causes: dict[str, str] | None = None) -> dict:
+def summary_card(case: CaseSummary, departments: dict[str, str], root_causes: dict[str, str] | None = None, *,
+                 ask: str | None = None, mentions: list[Mention] = ()) -> dict:
+    """The summary; `ask` (Teams markdown mentioning the experts who have not answered) adds the question and its
+    two answers, so the experts are asked on the card the swarm looks at."""
     body = [
         _text(_headline(case), size="Large", weight="Bolder"),
         {"type": "FactSet", "facts": [
@@ -94,7 +100,11 @@ def summary_card(case: CaseSummary, departments: dict[str, str], root_causes: di
     if case.decisions:
         body.append(_text(_decisions(case)))
     body += [_text(f"⚠️ {note[:200]}", color="Warning") for note in case.sync_notes[:10]]
-    return card(body, _actions(case, departments, root_causes or {}))
+    actions = _actions(case, departments, root_causes or {})
+    if ask:
+        body.append(_text(paragraphs(ask)))
+        actions = _expert_answers(case.key) + actions
+    return card(body, actions, mentions=mentions)
 
 
 def resolution_card(case: CaseSummary, archive_in: str | None) -> dict:
@@ -115,15 +125,19 @@ def resolution_card(case: CaseSummary, archive_in: str | None) -> dict:
 
 
 def expert_request_card(text: str, case_key: str, mentions: list[Mention]) -> dict:
-    """The ask to take a case, mentioning the experts; handlers/case_card.py answers the two buttons."""
+    """The ask to take a case (a replacement's), mentioning the expert; the summary carries the same answers."""
+    return card([_text(paragraphs(text))], _expert_answers(case_key), mentions=mentions)
+
+
+def _expert_answers(case_key: str) -> list[dict]:
+    """ "I'm on it" / "Can't take it" (with an optional reason); handlers/case_card.py answers them."""
     decline_form = [
         _text(f"Someone else will be brought into **{case_key}** instead."),
         {**_input("reason", "e.g. on leave until Monday", max_length=REASON_MAX),
          "label": "Why? (optional, shown in the case channel)", "isRequired": False},
     ]
-    actions = [{**_execute("I'm on it", ACCEPT, case_key), "style": "positive"},
-               _form("Can't take it", decline_form, _execute("Decline", DECLINE, case_key))]
-    return card([_text(paragraphs(text))], actions, mentions=mentions)
+    return [{**_execute("I'm on it", ACCEPT, case_key), "style": "positive"},
+            _form("Can't take it", decline_form, _execute("Decline", DECLINE, case_key))]
 
 
 def _actions(case: CaseSummary, departments: dict[str, str], root_causes: dict[str, str]) -> list[dict]:

@@ -53,12 +53,22 @@ def summary_text(swarm, channel: str) -> str:
     return json.dumps(next(m for m in swarm.sandbox.messages(channel) if m["ts"] == pinned)["blocks"])
 
 
-def test_the_experts_are_asked_under_the_summary(swarm):
+def test_the_experts_are_asked_on_the_pinned_summary(swarm):
     channel, expert = open_case(swarm)
     ask = ask_for(swarm, channel, expert)
-    assert "Can you take it?" in ask["text"] and "CS-1" in ask["text"]
-    labels = [e["text"]["text"] for b in ask["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert labels == ["I'm on it", "Can't take it"]
+    assert swarm.sandbox.pins(channel) == [ask["ts"]]  # the summary itself asks: no message of its own
+    assert f"<@{expert}>: you were brought into *CS-1*. Can you take it?" in ask["text"]  # notified by the post
+    [answers] = [b for b in ask["blocks"] if b.get("block_id") == "expert_answer"]
+    assert [e["text"]["text"] for e in answers["elements"]] == ["I'm on it", "Can't take it"]
+    assert len([m for m in swarm.sandbox.messages(channel) if "expert_decline" in json.dumps(m.get("blocks", []))]) == 1
+
+
+def test_once_every_expert_has_answered_the_summary_stops_asking(swarm):
+    channel, expert = open_case(swarm)
+    click(swarm, channel, expert, "expert_accept")
+    swarm.drain()
+    summary = summary_text(swarm, channel)
+    assert "Can you take it?" not in summary and "expert_decline" not in summary and "(on it)" in summary
 
 
 def test_a_decline_is_recorded_and_brings_in_the_next_person(swarm):
@@ -115,7 +125,8 @@ def test_when_everyone_declines_the_channel_is_told_nobody_is_left(swarm):
 def test_i_am_on_it_counts_as_the_first_engagement(swarm):
     channel, expert = open_case(swarm)
     click(swarm, channel, expert, "expert_accept")
-    click(swarm, channel, expert, "expert_accept")
+    # The second click of a double click comes from the summary as it was shown (the first answer updates it).
+    assert swarm.driver.send_interactive(swarm.driver.last_payload).status_code == 200
     swarm.drain()
 
     case = swarm.case()

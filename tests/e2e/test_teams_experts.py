@@ -31,15 +31,17 @@ def billing_ids(swarm) -> set[str]:
     return {swarm.sandbox.user_id(email) for email in BILLING}
 
 
-def test_the_experts_are_asked_on_a_card_with_the_two_answers(teams_swarm):
+def test_the_experts_are_asked_on_the_summary_card_with_the_two_answers(teams_swarm):
     expert = open_case(teams_swarm)
     [ask] = teams_swarm.asks(expert)
     card = ask["attachments"][0]["content"]
+    assert card == teams_swarm.summary_card()  # asked on the summary itself, not in a card of its own
     text = json.dumps(card)
-    assert "Can you take it?" in text and "CS-1" in text and "<at>Ana Souza</at>" in text
+    assert "<at>Ana Souza</at>: you were brought into **CS-1**. Can you take it?" in text
     assert card["msteams"]["entities"] == [{"type": "mention", "text": "<at>Ana Souza</at>",
                                             "mentioned": {"id": expert, "name": "Ana Souza"}}]
-    accept, decline = card["actions"]
+    accept, decline, *summary_buttons = card["actions"]
+    assert [b["title"] for b in summary_buttons] == ["Record decision", "Add people", "Status", "Resolve"]
     assert (accept["type"], accept["title"], accept["verb"], accept["data"]) == (
         "Action.Execute", "I'm on it", cards.ACCEPT, {"case": "CS-1"})
     assert (decline["type"], decline["title"]) == ("Action.ShowCard", "Can't take it")
@@ -47,7 +49,12 @@ def test_the_experts_are_asked_on_a_card_with_the_two_answers(teams_swarm):
     assert reason["id"] == "reason" and reason["label"] == "Why? (optional, shown in the case channel)"
     assert reason["maxLength"] == 200 and not reason["isRequired"]
     assert decline["card"]["actions"][0]["verb"] == cards.DECLINE
-    assert len(teams_swarm.summary_card()["actions"]) == 4  # the summary keeps its own buttons
+
+    teams_swarm.answer(cards.ACCEPT, ask["id"], user=expert)
+    teams_swarm.drain()
+    answered = teams_swarm.summary_card()  # updated in place: nobody is left to ask
+    assert "Can you take it?" not in json.dumps(answered) and len(answered["actions"]) == 4
+    assert "entities" not in answered["msteams"]
 
 
 def test_i_am_on_it_is_recorded_once_whatever_the_clicks(teams_swarm):
