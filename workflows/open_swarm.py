@@ -118,6 +118,9 @@ def post_summary(ctx: StepContext) -> dict:
 def record_summary(session: Session, ctx: StepContext, result: dict) -> None:
     case = session.get(CaseRow, ctx.case_id)
     case.summary_message_id, case.summary_digest = result["message_id"], result.get("digest")
+    # A fact recorded while the summary was being rendered found no summary to update: this refresh, which runs
+    # after this commit, sees it (and costs no call when the summary already shows everything).
+    ctx.follow_up("refresh_summary", f"refresh_summary:{ctx.case_id}:posted", coalesce=True)
 
 
 def pin_summary(ctx: StepContext) -> dict:
@@ -126,12 +129,10 @@ def pin_summary(ctx: StepContext) -> dict:
     return {}
 
 
-def mark_open(ctx: StepContext) -> dict:
-    return {}
-
-
-def record_open(session: Session, ctx: StepContext, result: dict) -> None:
-    """The channel exists and the people are in: the swarm is open (before the summary, which shows it)."""
+def record_invites_and_open(session: Session, ctx: StepContext, result: dict) -> None:
+    """The channel exists and the people are in: the swarm is open (before the summary, which shows it). In the
+    invites' own transaction: a step of its own cost a commit between two calls."""
+    record_invites(session, ctx, result)
     case = session.get(CaseRow, ctx.case_id)
     if case.status == CaseStatus.OPENING.value:
         case.status = CaseStatus.OPEN.value
@@ -148,8 +149,7 @@ def _chat(ctx: StepContext):
 OPEN_SWARM = (
     Step("route", route, record_route),
     Step("create_channel", create_channel, record_channel),
-    Step("invite", invite_pending, record_invites),
-    Step("mark_open", mark_open, record_open),
+    Step("invite", invite_pending, record_invites_and_open),
     Step("post_summary", post_summary, record_summary),
     Step("pin_summary", pin_summary),
 )

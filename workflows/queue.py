@@ -1,6 +1,7 @@
 """The task queue (huey) only wakes workers; the workflows table is the truth.
 
-SqliteHuey by default (nothing to install), RedisHuey when SWARM_QUEUE_URL is redis://, immediate mode for tests.
+SQLite by default (nothing to install; workflows/waking_queue.py), RedisHuey when SWARM_QUEUE_URL is redis://,
+immediate mode for tests.
 A periodic sweep re-runs anything due but idle, so a lost queue message loses nothing.
 """
 
@@ -10,24 +11,20 @@ import logging
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
+from huey import Huey, MemoryHuey, RedisHuey, crontab
 
 from workflows.runner import WorkflowRunner
+from workflows.waking_queue import BUSY_POLL_SECONDS, IDLE_POLL_SECONDS, POLL_BACKOFF, waking_sqlite_huey
 
 log = logging.getLogger("caseswarm.queue")
-# SqliteHuey cannot block on its queue: a worker with nothing to do polls, first after BUSY_POLL_SECONDS, then 15%
-# later each empty poll, up to IDLE_POLL_SECONDS. huey's defaults (0.1 s, up to 10 s) made every hand-over between
-# two workflows of one swarm (e.g. the channel exists → the Jira issue) wait ~50-100 ms for a worker, and an
-# escalation after a quiet spell wait seconds (bench/time_to_swarm.py measures both). A 10 ms poll of an indexed
-# SQLite table costs far less than that, and only right after work; a quiet worker settles at two polls a second.
-BUSY_POLL_SECONDS = 0.01
-IDLE_POLL_SECONDS = 0.5
 
 
 def consumer_options(workers: int) -> dict:
-    """How every huey consumer of ours runs: thread workers, periodic tasks, our polling cadence."""
-    return dict(workers=workers, worker_type="thread", periodic=True, initial_delay=BUSY_POLL_SECONDS, backoff=1.15,
-                max_delay=IDLE_POLL_SECONDS)
+    """How every huey consumer of ours runs: thread workers and periodic tasks. Both our queues block in dequeue
+    (Redis natively, SQLite in workflows/waking_queue.py), so huey's own sleep cadence applies only after a queue
+    error; it is set to the same values."""
+    return dict(workers=workers, worker_type="thread", periodic=True, initial_delay=BUSY_POLL_SECONDS,
+                backoff=POLL_BACKOFF, max_delay=IDLE_POLL_SECONDS)
 
 
 def make_huey(queue_url: str, *, immediate: bool = False) -> Huey:
@@ -38,7 +35,7 @@ def make_huey(queue_url: str, *, immediate: bool = False) -> Huey:
     if queue_url.startswith("sqlite:///"):
         path = Path(queue_url[len("sqlite:///"):])
         path.parent.mkdir(parents=True, exist_ok=True)
-        return SqliteHuey("caseswarm", filename=str(path))
+        return waking_sqlite_huey("caseswarm", filename=str(path))
     raise ValueError(f"SWARM_QUEUE_URL must be sqlite:///PATH or redis://HOST:PORT/DB, not {queue_url!r}")
 
 
@@ -59,7 +56,7 @@ class WorkQueue:
 
     def wake(self, workflow_ids: list[int]) -> None:
         """One queue write per transaction, whatever it scheduled: an escalation schedules three workflows, and each
-        SqliteHuey enqueue is a durable commit on the request's ack path. The worker that picks the task up fans the
+        SQLite enqueue is a durable commit on the request's ack path. The worker that picks the task up fans the
         rest out to the other workers (immediate mode, in tests, runs them here, in order)."""
         ids = list(workflow_ids)
         if len(ids) <= 1 or self.huey.immediate:
