@@ -32,7 +32,7 @@ class Settings(BaseSettings):
     retry_max_seconds: float = Field(300.0, validation_alias=_env("SWARM_RETRY_MAX_SECONDS"))
     public_url: str = Field("http://127.0.0.1:3000", validation_alias=_env("SWARM_PUBLIC_URL"))
 
-    secret_key: SecretStr | None = Field(None, validation_alias=_env("SWARM_SECRET_KEY"))  # signs dashboard sessions
+    secret_key: SecretStr | None = Field(None, validation_alias=_env("SWARM_SECRET_KEY"))  # sessions, case links
     dashboard_token: SecretStr | None = Field(None, validation_alias=_env("SWARM_DASHBOARD_TOKEN"))
     dashboard_managers: str = Field("", validation_alias=_env("SWARM_DASHBOARD_MANAGERS"))  # comma-separated emails
     oidc_client_id: str | None = Field(None, validation_alias=_env("SWARM_OIDC_CLIENT_ID"))
@@ -94,6 +94,16 @@ class Settings(BaseSettings):
     def jira_enabled(self) -> bool:
         """Jira sync is on with a URL and either email + API token (Cloud) or a personal access token."""
         return bool(self.jira_url and (self.jira_pat or (self.jira_email and self.jira_api_token)))
+
+    @property
+    def case_link_keys(self) -> list[str]:
+        """Keys for the case channel links put in Jira (swarm/case_links.py): the first signs, any verifies.
+
+        SWARM_SECRET_KEY when set; else secrets every process with Jira on already shares (the webhook secret, the
+        Jira credential). Not a random key as for dashboard sessions: the links outlive the process, and the worker
+        that writes them is not always the web process that checks them."""
+        candidates = (self.secret_key, self.jira_webhook_secret, self.jira_pat or self.jira_api_token)
+        return [value.get_secret_value() for value in candidates if value is not None and value.get_secret_value()]
 
     @property
     def salesforce_enabled(self) -> bool:

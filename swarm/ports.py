@@ -120,11 +120,12 @@ class Ticketing(Protocol):
 
     name: str
 
-    def ensure_ticket(self, case: CaseSummary, *, channel_url: str | None, maybe_created_earlier: bool = True) -> TicketRef:
-        """The case's ticket: found by its case key if an earlier attempt may have created it, else created."""
+    def ensure_ticket(self, case: CaseSummary, *, channel_url: str, maybe_created_earlier: bool = True) -> TicketRef:
+        """The case's ticket: found by its case key if an earlier attempt may have created it, else created, in one
+        call, carrying `channel_url` (the case's channel link, valid before the channel exists)."""
 
     def link_channel(self, ticket_key: str, *, case_key: str, channel_url: str) -> None:
-        """Link the ticket to the case channel; repeating it changes nothing."""
+        """Link an existing ticket (not one ensure_ticket made) to the case channel; repeating it changes nothing."""
 
     def get_ticket(self, key: str) -> TicketRef:
         """An existing ticket to link; raise NotFound if there is none."""

@@ -8,8 +8,8 @@ from workflows.notify_source import NOTIFY_SOURCE
 from workflows.open_swarm import OPEN_SWARM
 from workflows.replacement import REPLACEMENT_WORKFLOWS
 from workflows.sla_clock import SLA_WORKFLOWS
-from workflows.sync import (LINK_CRM_RECORD, LINK_CUSTOMER, LINK_TICKET, LINK_TICKET_CHANNEL, SYNC_DECISION_CRM,
-                            SYNC_DECISION_TICKET, SYNC_STATUS_CRM, SYNC_STATUS_TICKET)
+from workflows.sync import (LINK_CRM_RECORD, LINK_CUSTOMER, LINK_TICKET, SYNC_DECISION_CRM, SYNC_DECISION_TICKET,
+                            SYNC_STATUS_CRM, SYNC_STATUS_TICKET)
 
 WORKFLOWS = {
     "open_swarm": OPEN_SWARM,
@@ -26,7 +26,7 @@ WORKFLOWS = {
     "follow_up_notice": FOLLOW_UP_NOTICE,
     "follow_up_crm_task": FOLLOW_UP_CRM_TASK,
     "link_ticket": LINK_TICKET,
-    "link_ticket_channel": LINK_TICKET_CHANNEL,
+    "link_ticket_channel": (),  # retired (the issue carries the case link): a row left by an older version just ends
     "link_customer": LINK_CUSTOMER,
     "link_crm_record": LINK_CRM_RECORD,
     "sync_decision_ticket": SYNC_DECISION_TICKET,

@@ -18,11 +18,9 @@ from swarm.ports import SummaryCard
 from swarm.store.queries import case_by_channel, load_case_summary, open_swarm_load
 from swarm.store.tables import CaseRow
 from swarm.usecases.common import note
-from swarm.usecases.sync import ticket_link_key
 from workflows.case_updates import summary_digest
 from workflows.participants import add_picks, invite_pending, pick_of, record_invites
 from workflows.routing import case_facts, not_reachable, reachable_plan
-from workflows.sync import link_channel_when_both_exist
 from workflows.steps import Step, StepContext
 
 
@@ -91,14 +89,10 @@ def _adoptable(ctx: StepContext, ref) -> dict | None:
 
 
 def record_channel(session: Session, ctx: StepContext, result: dict) -> None:
-    case = session.get(CaseRow, ctx.case_id, with_for_update=True)  # see sync.link_channel_when_both_exist
+    case = session.get(CaseRow, ctx.case_id)
     case.channel_id, case.channel_name = result["channel_id"], result["channel_name"]
     note(session, case, "channel_created", f"Case channel #{result['channel_name']} created")
-    # The escalation scheduled the ticket; this key finds that workflow (and schedules it for a case escalated by an
-    # older version, which linked the ticket only once the channel existed).
-    ref = ctx.payload.get("ticket_ref")
-    ctx.follow_up("link_ticket", ticket_link_key(ctx.case_id, ref), {"ref": ref})
-    link_channel_when_both_exist(ctx, case)
+    # Nothing for the ticket: the escalation scheduled it, and it carries the case link, which needs no channel.
     if case.source_channel and result.get("source_text"):
         ctx.follow_up("notify_source", f"notify_source:opened:{case.id}",
                       {"platform": case.platform, "workspace": case.workspace_id, "channel": case.source_channel,

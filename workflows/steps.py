@@ -23,6 +23,7 @@ class WorkflowServices:
     clock: Callable[[], datetime]
     ticketing: Ticketing | None = None
     crm: CRM | None = None
+    case_link: Callable[[str], str] | None = None  # case key → its signed channel link (swarm/case_links.py)
 
 
 @dataclass

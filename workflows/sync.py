@@ -30,49 +30,37 @@ def _refresh(ctx: StepContext, reason: str) -> None:
 # -- ticket --------------------------------------------------------------------------------------------------
 def link_ticket(ctx: StepContext) -> dict:
     """Scheduled with the case, so the issue is made while the channel is: the summary, posted once the people are
-    in, then shows it (no chat.update to add it). The issue is linked to the channel by link_ticket_channel."""
+    in, then shows it (no chat.update to add it). The issue never waits for the channel: it carries the case's channel
+    link (swarm/case_links.py), which our web app redirects to the channel once there is one."""
     ticketing = ctx.services.ticketing
     if ticketing is None:
         return {"skipped": "ticketing is not configured"}
+    if ctx.services.case_link is None:
+        raise PermanentFailure("no key signs case channel links: set SWARM_SECRET_KEY")
     case = _case(ctx)
     ref = ctx.payload.get("ref")
-    channel_url = ctx.chat_for_case(case).channel_url(case.channel_id) if case.channel_id and not ref else None
+    channel_link = ctx.services.case_link(case.key)
     try:
-        if ref:
+        if ref:  # an existing issue: link it to the case once (the link is found again by the case key)
             ticket = ticketing.get_ticket(ref)
-        else:
+            ticketing.link_channel(ticket.key, case_key=case.key, channel_url=channel_link)
+        else:  # ours: made with the link in the create call itself
             with ctx.services.store.read() as session:
                 summary = load_case_summary(session, ctx.case_id)
-            ticket = ticketing.ensure_ticket(summary, channel_url=channel_url, maybe_created_earlier=ctx.ambiguous)
+            ticket = ticketing.ensure_ticket(summary, channel_url=channel_link, maybe_created_earlier=ctx.ambiguous)
     except NotFound as exc:
         raise PermanentFailure(f"{ticketing.name} issue {ref} not found: {exc}") from exc
     _refresh(ctx, "ticket")
-    return {"key": ticket.key, "url": ticket.url, "linked": bool(ref), "channel_linked": bool(channel_url)}
+    return {"key": ticket.key, "url": ticket.url, "linked": bool(ref)}
 
 
 def record_ticket(session: Session, ctx: StepContext, result: dict) -> None:
     if "key" not in result:
         return
-    case = session.get(CaseRow, ctx.case_id, with_for_update=True)  # see link_channel_when_both_exist
+    case = session.get(CaseRow, ctx.case_id)
     case.ticket_key, case.ticket_url = result["key"], result["url"]
     verb = "Linked" if result.get("linked") else "Created"
     note(session, case, "ticket_linked", f"{verb} ticket {result['key']}")
-    if not result.get("channel_linked"):
-        link_channel_when_both_exist(ctx, case)
-
-
-def link_channel_when_both_exist(ctx: StepContext, case: CaseRow) -> None:
-    """The ticket and the channel are made side by side; whichever is recorded second schedules the link between
-    them. Both record steps lock the case row, so the second always sees the first (SQLite serialises writers)."""
-    if case.ticket_key and case.channel_id and ctx.services.ticketing is not None:
-        ctx.follow_up("link_ticket_channel", f"link_ticket_channel:{case.id}:{case.ticket_key}")
-
-
-def link_ticket_channel(ctx: StepContext) -> dict:
-    case = _case(ctx)
-    ctx.services.ticketing.link_channel(case.ticket_key, case_key=case.key,
-                                        channel_url=ctx.chat_for_case(case).channel_url(case.channel_id))
-    return {"ticket": case.ticket_key, "channel": case.channel_id}
 
 
 # -- CRM ---------------------------------------------------------------------------------------------------
@@ -187,7 +175,6 @@ def _wait_for_link(ctx: StepContext, kind: str, what: str) -> None:
 
 
 LINK_TICKET = (Step("link_ticket", link_ticket, record_ticket),)
-LINK_TICKET_CHANNEL = (Step("link_channel", link_ticket_channel),)
 LINK_CUSTOMER = (Step("link_customer", link_customer, record_customer),)
 LINK_CRM_RECORD = (Step("link_crm_record", link_crm_record, record_crm_record),)
 SYNC_DECISION_TICKET = (Step("add_comment", sync_decision("ticket")),)

@@ -3,6 +3,8 @@
 Idempotency: an issue carries the label `caseswarm-<case key>` from the create call itself, so after an ambiguous
 failure (a timeout after Jira applied the create) the retry finds it instead of creating a second one. Labels, not an
 issue property: Jira Cloud's JQL only searches issue properties that an installed app declares for indexing.
+The channel link goes into that same create call (description and the `caseswarm` issue property); only an existing
+issue linked to a case gets a remote link, once, found again by its globalId.
 Notes end with a marker line `{{caseswarm:<marker>}}` (monospace in Jira) that makes them findable, and lets the
 inbound webhook recognise our own comments (`is_own_comment`).
 """
@@ -10,6 +12,7 @@ inbound webhook recognise our own comments (`is_own_comment`).
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import re
 from typing import Any, Iterator, Mapping
@@ -17,6 +20,7 @@ from urllib.parse import urlparse
 
 import requests
 from jira import JIRA, JIRAError
+from jira.resources import Issue
 
 from integrations.notes import note_parts, retry_after_seconds
 from integrations.rate_limits import CoolingAdapter
@@ -34,6 +38,7 @@ _OWN_MARKER_LINE = re.compile(r"\{\{caseswarm:[^\n]*\}\}")
 _ADF_MARKER_TEXT = re.compile(r"(?:\{\{)?caseswarm:[^\n]*?(?:\}\})?")
 _RETRYABLE_STATUSES = {408, 429}
 _CLOSED_CASE = {CaseStatus.RESOLVED, CaseStatus.ARCHIVED}
+CASE_PROPERTY = "caseswarm"  # the issue property that names the case and its channel link
 
 
 def is_own_comment(body: str | Mapping[str, Any]) -> bool:
@@ -94,20 +99,19 @@ class JiraTicketing:
             self._client.deploymentType = "Cloud"
 
     # -- the Ticketing port ---------------------------------------------------------------------------------
-    def ensure_ticket(self, case: CaseSummary, *, channel_url: str | None, maybe_created_earlier: bool = True) -> TicketRef:
-        """The case's issue: the linked one, else the one an earlier attempt created, else a new one.
-        A first attempt (maybe_created_earlier=False) skips the search: there is nothing to find yet."""
+    def ensure_ticket(self, case: CaseSummary, *, channel_url: str, maybe_created_earlier: bool = True) -> TicketRef:
+        """The case's issue: the linked one, else the one an earlier attempt created, else a new one carrying
+        `channel_url` (one call: no remote link). A first attempt (maybe_created_earlier=False) skips the search:
+        there is nothing to find yet."""
         with self._jira_errors(f"find or create the ticket for {case.key}"):
             issue = self._linked_or_created_earlier(case) if case.ticket_key or maybe_created_earlier else None
             if issue is None:
                 issue = self._create_issue(case, channel_url)
                 log.info("jira.ticket_created case_key=%s ticket=%s", case.key, issue.key)
-            if channel_url:
-                self._link_channel(issue.key, case.key, channel_url)
             return self._ref(issue)
 
     def link_channel(self, ticket_key: str, *, case_key: str, channel_url: str) -> None:
-        """The issue's remote link to the case channel (one per case, found again by its globalId)."""
+        """An existing issue's remote link to the case channel (one per case, found again by its globalId)."""
         with self._jira_errors(f"link {ticket_key} to the channel of {case_key}"):
             self._link_channel(ticket_key, case_key, channel_url)
 
@@ -157,7 +161,7 @@ class JiraTicketing:
         found = self._client.search_issues(jql, maxResults=1, fields="status")
         return found[0] if found else None
 
-    def _create_issue(self, case: CaseSummary, channel_url: str | None) -> Any:
+    def _create_issue(self, case: CaseSummary, channel_url: str) -> Any:
         project_key, issue_type = self._projects.get(case.category, self._default_project)
         fields: dict[str, Any] = {
             "project": {"key": project_key},  # dicts, not names: names make the library look them up first
@@ -169,7 +173,13 @@ class JiraTicketing:
         priority = self._priorities.get(case.severity.value)
         if priority:
             fields["priority"] = {"name": priority}
-        return self._client.create_issue(fields=fields, prefetch=False)  # the answer has the key; no need to re-read
+        body = {"fields": fields,
+                "properties": [{"key": CASE_PROPERTY, "value": {"case": case.key, "channel_url": channel_url}}]}
+        # Posted through the client's own session and URL (its auth, TLS, timeout and our CoolingAdapter) because
+        # JIRA.create_issue sends only `fields`, and the property must come with the issue: a second call is what
+        # this saves, and an issue is never left without it. Non-2xx raises JIRAError there, as create_issue would.
+        response = self._client._session.post(self._client._get_url("issue"), data=json.dumps(body))
+        return Issue(self._client._options, self._client._session, raw=response.json())  # has the key: no re-read
 
     def _link_channel(self, issue_key: str, case_key: str, channel_url: str) -> None:
         # Jira updates the link that has the same globalId instead of adding one, so this is safe to repeat.
@@ -276,7 +286,7 @@ def _summary(case: CaseSummary) -> str:
     return summary if len(summary) <= SUMMARY_LIMIT else summary[: SUMMARY_LIMIT - 1] + "…"
 
 
-def _description(case: CaseSummary, channel_url: str | None) -> str:
+def _description(case: CaseSummary, channel_url: str) -> str:
     text = case.description
     if len(text) > DESCRIPTION_BUDGET:
         text = text[:DESCRIPTION_BUDGET] + "\n… (truncated; the full text is in the swarm channel)"
@@ -287,8 +297,7 @@ def _description(case: CaseSummary, channel_url: str | None) -> str:
     ]
     if case.source_link:
         facts.append(f"*Source message:* {case.source_link}")
-    if channel_url:
-        facts.append(f"*Swarm channel:* {channel_url}")
+    facts.append(f"*Swarm channel:* {channel_url}")
     facts.append(f"Opened by CaseSwarm as case {case.key}.")
     return "\n".join([text, "", "----", *facts])
 

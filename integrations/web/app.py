@@ -21,8 +21,10 @@ def create_app(container) -> Flask:
 
         webhook.register(app, container)
 
+    from integrations.web.case_links import register_case_links
     from integrations.web.dashboard import register_dashboard
 
+    register_case_links(app, container)
     register_dashboard(app, container)
 
     @app.get("/healthz")

@@ -8,7 +8,7 @@ from typing import Any
 
 from config import SwarmConfig, load_config
 from config.settings import Settings
-from swarm.app.sync_wiring import build_crm, build_ticketing
+from swarm.app.sync_wiring import build_crm, build_ticketing, case_link_builder
 from swarm.ports import CRM, ChatPlatform, Ticketing
 from swarm.store.db import Store, make_engine
 from swarm.store.migrate import upgrade
@@ -48,7 +48,8 @@ def build(settings: Settings, *, config: SwarmConfig | None = None, migrate: boo
     store = Store(engine)
     chats = _chats(settings, config, engine)
     services = WorkflowServices(store=store, chats=chats, config=config, clock=clock,
-                                ticketing=build_ticketing(settings, config), crm=build_crm(settings, config))
+                                ticketing=build_ticketing(settings, config), crm=build_crm(settings, config),
+                                case_link=case_link_builder(settings))
     policy = RetryPolicy(settings.max_attempts, settings.retry_base_seconds, settings.retry_max_seconds)
     holder: dict[str, WorkflowRunner] = {}
     queue = WorkQueue(make_huey(settings.queue_url, immediate=settings.queue_immediate), lambda: holder["runner"])

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
+from typing import Callable
+
 from config import SwarmConfig
 from config.settings import Settings
+from swarm.case_links import case_channel_link
 from swarm.model import CaseStatus, Severity
 from swarm.ports import CRM, Ticketing
 
@@ -27,6 +31,12 @@ def build_ticketing(settings: Settings, config: SwarmConfig) -> Ticketing | None
         reopen_status=jira.reopen_status,
         timeout=settings.jira_timeout,
     )
+
+
+def case_link_builder(settings: Settings) -> Callable[[str], str] | None:
+    """case key → the signed link to its channel on our web app; None when no key can sign one (Jira is off)."""
+    keys = settings.case_link_keys
+    return partial(case_channel_link, settings.public_url, keys[0]) if keys else None
 
 
 def build_crm(settings: Settings, config: SwarmConfig) -> CRM | None:

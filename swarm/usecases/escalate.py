@@ -67,9 +67,9 @@ def _escalate_once(store: Store, esc: Escalation, config, now: datetime) -> Case
         note(tx.session, case, "escalated", f"{case.key} escalated: {esc.title} ({esc.severity.value}, {esc.category}, customer {esc.customer})",
              actor=esc.requester_name or esc.requester, at=now)
         # Woken in this order: the swarm, the customer (one quick query; its tier may route), then the ticket. The
-        # ticket is made beside the channel (linked to it once both exist), so the first summary can show it.
-        schedule(tx, case_id=case.id, kind="open_swarm", key=f"open_swarm:{case.id}", payload={"ticket_ref": esc.ticket_ref},
-                 new_case=True)
+        # ticket is made beside the channel, carrying the case's channel link (swarm/case_links.py) rather than
+        # waiting for the channel, so the first summary can show it.
+        schedule(tx, case_id=case.id, kind="open_swarm", key=f"open_swarm:{case.id}", new_case=True)
         schedule_customer_links(tx, case, crm_ref=esc.crm_ref)
         schedule(tx, case_id=case.id, kind="link_ticket", key=ticket_link_key(case.id, esc.ticket_ref),
                  payload={"ref": esc.ticket_ref}, new_case=True)

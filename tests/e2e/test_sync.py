@@ -26,13 +26,24 @@ def pinned_text(swarm, channel: str) -> str:
     return json.dumps(next(m for m in swarm.sandbox.messages(channel) if m["ts"] == ts)["blocks"], ensure_ascii=False)
 
 
+def case_link(swarm, key: str = "CS-1") -> str:
+    return swarm.container.runner.services.case_link(key)
+
+
 def test_escalation_creates_the_jira_issue_and_shows_the_customer_card(synced_swarm, jira_sandbox):
     channel = open_case(synced_swarm)
     [issue] = jira_sandbox.issues()
     assert (issue.project, issue.issue_type, issue.priority) == ("SUP", "Task", "High")  # sev2 → High
     assert issue.summary.startswith("CS-1")
     assert synced_swarm.case().source_link in issue.description
-    assert channel in issue.description
+    # The channel is reached through the case link (known before the channel is), stored with the issue in the
+    # create call: in the description and the `caseswarm` property; no remote link, no second call.
+    link = case_link(synced_swarm)
+    assert link.startswith("http://127.0.0.1:3000/cases/CS-1/channel?sig=")
+    assert f"*Swarm channel:* {link}" in issue.description
+    assert issue.properties["caseswarm"] == {"case": "CS-1", "channel_url": link}
+    assert issue.remote_links == [] and jira_sandbox.calls("POST remotelink") == []
+    assert [c.method for c in jira_sandbox.calls()] == ["POST issue"]
     case = synced_swarm.case()
     assert case.ticket_key == issue.key
     summary = pinned_text(synced_swarm, channel)
@@ -75,6 +86,38 @@ def test_escalation_links_an_existing_issue_and_salesforce_case_named_in_the_for
     assert len(jira_sandbox.issues()) == 1  # linked, not created
     case = synced_swarm.case()
     assert case.ticket_key == issue.key and case.crm_record == "00001001"
+    [link] = jira_sandbox.issue(issue.key).remote_links  # the existing issue is linked to the case once
+    assert link.global_id == "caseswarm:CS-1" and link.body["object"]["url"] == case_link(synced_swarm)
+    assert "caseswarm" not in jira_sandbox.issue(issue.key).properties  # not ours: only the link is added
+
+
+@pytest.mark.parametrize("fault", ["500", "timeout-after-write"])
+def test_swarm_link_jira_adds_one_remote_link_whatever_the_network_does(database_url, slack_sandbox, jira_sandbox,
+                                                                        tmp_path, fault):
+    swarm = start_harness(database_url, slack_sandbox, jira=jira_sandbox, queue_url=f"sqlite:///{tmp_path / 'q.db'}",
+                          jira_timeout=1.0)
+    try:
+        from jira import JIRA
+
+        client = JIRA(server=jira_sandbox.base_url, basic_auth=("caseswarm-bot@example.com", "sandbox-api-token"),
+                      get_server_info=False)
+        existing = client.create_issue(project={"key": "SUP"}, summary="Cards charged twice",
+                                       issuetype={"name": "Task"})
+        channel = open_case(swarm)  # creates an issue of its own, which the link then replaces
+        if fault == "500":
+            jira_sandbox.fail_next("POST remotelink", 500)
+        else:
+            jira_sandbox.delay_next("POST remotelink", 1.5, apply=True)  # Jira writes it; the answer is lost
+        swarm.command(f"link jira {existing.key}", channel=channel)
+        swarm.drain(timeout=30)
+
+        assert swarm.case().ticket_key == existing.key
+        [link] = jira_sandbox.issue(existing.key).remote_links
+        assert link.global_id == "caseswarm:CS-1" and link.body["object"]["url"] == case_link(swarm)
+        assert len(jira_sandbox.calls("POST remotelink")) == 2  # the failed try, and the retry that Jira merged
+        assert {status for kind, status, _ in swarm.workflows() if kind == "link_ticket"} == {"done"}
+    finally:
+        swarm.close()
 
 
 def test_decision_and_resolution_reach_jira_and_salesforce_once(synced_swarm, jira_sandbox, salesforce_sandbox):
@@ -246,8 +289,8 @@ def _timeline_count(swarm) -> int:
         return len(session.scalars(select(TimelineRow.id)).all())
 
 
-def test_the_ticket_is_made_beside_the_channel_and_linked_to_it_once_both_exist(database_url, slack_sandbox, jira_sandbox,
-                                                                                   salesforce_sandbox, tmp_path):
+def test_the_ticket_is_made_beside_the_channel_and_never_waits_for_it(database_url, slack_sandbox, jira_sandbox,
+                                                                      salesforce_sandbox, tmp_path):
     from swarm.store.tables import WorkflowRow
 
     swarm = start_harness(database_url, slack_sandbox, jira=jira_sandbox, salesforce=salesforce_sandbox,
@@ -260,14 +303,26 @@ def test_the_ticket_is_made_beside_the_channel_and_linked_to_it_once_both_exist(
         for kind in ("link_ticket", "link_customer"):  # they answer before the channel exists
             swarm.container.runner.run(scheduled[kind])
         [issue] = jira_sandbox.issues()
-        assert issue.remote_links == []
+        assert issue.properties["caseswarm"]["channel_url"] == case_link(swarm)  # the link, before the channel
 
         swarm.drain()
         channel = swarm.case().channel_id
-        [link] = jira_sandbox.issue(issue.key).remote_links
-        assert link.body["object"]["url"] == swarm.container.chats["slack"].channel_url(channel)
+        assert jira_sandbox.issue(issue.key).remote_links == [] and jira_sandbox.calls("POST remotelink") == []
+        assert "link_ticket_channel" not in {kind for kind, _, _ in swarm.workflows()}
         summary = pinned_text(swarm, channel)
         assert issue.key in summary and "Acme Corp · Gold" in summary
         assert slack_sandbox.calls("chat.update") == []  # posted with both: nothing to update
     finally:
         swarm.close()
+
+
+def test_a_link_ticket_channel_row_left_by_an_older_version_just_ends(synced_swarm, jira_sandbox):
+    from swarm.store.outbox import schedule
+
+    open_case(synced_swarm)
+    calls = len(jira_sandbox.calls())
+    with synced_swarm.container.store.transaction() as tx:
+        schedule(tx, case_id=1, kind="link_ticket_channel", key="link_ticket_channel:1:SUP-1")
+    synced_swarm.drain()
+    assert ("link_ticket_channel", "done", None) in synced_swarm.workflows()
+    assert len(jira_sandbox.calls()) == calls

@@ -34,6 +34,7 @@ from integrations.jira.sandbox.store import (
     User,
     jira_time,
     now,
+    property_errors,
 )
 from integrations.sandbox.server import Fault, SandboxServer
 
@@ -229,12 +230,15 @@ class JiraSandbox(SandboxServer):
         if not isinstance(body, dict):
             return jira_error(400, ["The request body is not valid JSON."])
         fields = body.get("fields") or {}
+        properties = [] if body.get("properties") is None else body["properties"]
+        if bad_properties := property_errors(properties):  # checked before anything is made, as Jira does
+            return jira_error(400, bad_properties)
         with self.lock:
             errors, project, issue_type = self._validate_new_issue(fields)
             if errors:
                 return jira_error(400, errors=errors)
             issue = self.store.create_issue(fields, project, issue_type)
-            for prop in body.get("properties") or []:  # Jira accepts issue properties inside the create call
+            for prop in properties:  # Jira sets issue properties given in the create call with the issue
                 issue.properties[prop["key"]] = prop["value"]
             resp = jsonify(self._json.issue_ref(issue))
         resp.status_code = 201

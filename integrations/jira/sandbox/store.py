@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import itertools
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Sequence
@@ -29,6 +30,8 @@ SUMMARY_LIMIT = 255
 TEXT_LIMIT = 32_767  # Jira Cloud's limit for comment bodies and descriptions
 TEXT_TOO_LONG = "The entered text is too long. It exceeds the allowed limit of 32,767 characters."
 ISSUE_NOT_FOUND = "Issue does not exist or you do not have permission to see it."
+PROPERTY_KEY_LIMIT = 255  # characters
+PROPERTY_VALUE_LIMIT = 32_768  # characters of the value as JSON
 
 
 def jira_time(at: datetime.datetime) -> str:
@@ -38,6 +41,28 @@ def jira_time(at: datetime.datetime) -> str:
 
 def now() -> datetime.datetime:
     return datetime.datetime.now(datetime.timezone.utc)
+
+
+def property_errors(properties: Any) -> list[str]:
+    """What Jira refuses in a create call's `properties` (an array of EntityProperty: `key` and `value`, both
+    required; key up to 255 characters, value up to 32,768 as JSON). Jira answers these with a 400 that lists them
+    under errorMessages (a property is not a field); the wording here is close to Jira's, not a copy."""
+    if not isinstance(properties, list):
+        return ["Can not deserialize 'properties': expected an array of {\"key\": ..., \"value\": ...} objects."]
+    errors: list[str] = []
+    for index, prop in enumerate(properties):
+        if not isinstance(prop, dict) or set(prop) - {"key", "value"}:
+            errors.append(f"properties[{index}]: an entity property has only 'key' and 'value'.")
+        elif not isinstance(prop.get("key"), str) or not prop["key"].strip():
+            errors.append(f"properties[{index}]: the property key cannot be null or empty.")
+        elif len(prop["key"]) > PROPERTY_KEY_LIMIT:
+            errors.append(f"The property key cannot be longer than {PROPERTY_KEY_LIMIT} characters.")
+        elif prop.get("value") is None:
+            errors.append(f"The value of property '{prop['key']}' cannot be empty.")
+        elif (length := len(json.dumps(prop["value"]))) > PROPERTY_VALUE_LIMIT:
+            errors.append(f"The value of property '{prop['key']}' is too long: {length} characters, the maximum "
+                          f"is {PROPERTY_VALUE_LIMIT}.")
+    return errors
 
 
 @dataclass(frozen=True)
