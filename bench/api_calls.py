@@ -24,12 +24,12 @@ MINIMUM = {  # (sandbox, call) -> how many a swarm needs at least
 }
 FORM_CALLS = {("slack", "views.open"), ("slack", "chat.getPermalink")}  # opening the form, before any swarm exists
 WHY = {  # why a call beyond the minimum is made (from reading the code paths that make it)
-    ("slack", "chat.postMessage"): "the reply in the source message's thread that links the case channel (a notify_source "
-                                   "workflow started when the channel exists), and the question under the summary "
-                                   "asking the experts to take the case (workflows/replacement.py ask_experts)",
-    ("slack", "chat.update"): "the pinned summary is re-rendered when a fact arrives after it was posted (in practice "
-                              "the Jira issue, created once the channel exists); facts known before the post, or a "
-                              "refresh that would show the same thing, cost no call (summary digest)",
+    ("slack", "chat.postMessage"): "the reply in the source message's thread that links the case channel (issue 1: "
+                                   "a notify_source workflow started when the channel exists); the experts are asked "
+                                   "on the summary itself",
+    ("slack", "chat.update"): "the pinned summary is re-rendered when a fact it shows arrives after it was posted "
+                              "(the Jira key or the customer card, when their call answers after the post); facts known "
+                              "before the post, or a refresh that would show the same thing, cost no call (summary digest)",
     ("slack", "chat.getPermalink"): "form: the source link prefilled in the modal (listeners/escalation.py _permalink)",
     ("slack", "views.open"): "form: the escalation modal itself",
     ("slack", "users.info"): "the requester's name when they are not in departments.yml (cached per process)",
@@ -38,7 +38,8 @@ WHY = {  # why a call beyond the minimum is made (from reading the code paths th
                             "also on the first try",
     ("jira", "GET search/jql"): "same as GET search, on Jira Cloud",
     ("jira", "GET issue"): "the jira library re-reads the issue after creating it (create_issue prefetch=True)",
-    ("jira", "POST remotelink"): "the link from the issue to the Slack case channel",
+    ("jira", "POST remotelink"): "the link to the case channel on an existing issue linked by name (a created issue "
+                                 "carries it in its create call)",
     ("jira", "GET applinks"): "once per process: the jira library lists application links before add_remote_link",
     ("jira", "GET field"): "once per process: the jira library loads the field list before its first search",
     ("salesforce", "query"): "a second SOQL query (no longer made: the open cases come nested in the account query)",

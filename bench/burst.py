@@ -2,7 +2,7 @@
 again) and agents double-submitting 10% (a second form opened on the same message, submitted too).
 
 Every distinct escalation must end with exactly one case, one channel, one Jira issue, one pinned summary and one
-reply in its thread; none may be lost. The huey consumer (SqliteHuey) runs in-process with a few worker threads.
+reply in its thread; none may be lost. The huey consumer (its SQLite queue) runs in-process with a few worker threads.
 """
 
 from __future__ import annotations

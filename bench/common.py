@@ -147,7 +147,7 @@ class RunningApp:
 
 def start_app(workdir: Path, sandboxes: Sandboxes, *, database_url: str | None = None, workers: int = 0,
               secret: str | None = None) -> RunningApp:
-    """The real app as `swarm serve` wires it (SqliteHuey queue); `workers=0` leaves queued work unconsumed."""
+    """The real app as `swarm serve` wires it (huey on SQLite); `workers=0` leaves queued work unconsumed."""
     secret = secret or secrets.token_hex(16)
     slack, jira, salesforce = sandboxes.all()
     settings = load_settings(

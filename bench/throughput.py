@@ -1,6 +1,6 @@
 """Benchmark 5: swarms opened per second on this machine, on SQLite and on PostgreSQL, and peak memory.
 
-A batch of distinct escalations is submitted as fast as the app acks them; the in-process huey consumer (SqliteHuey,
+A batch of distinct escalations is submitted as fast as the app acks them; the in-process huey consumer (huey on SQLite,
 the queue in both cases) opens the swarms. Run once per database, each in its own process (run.py does), so the
 peak resident memory is that configuration's: app, sandboxes and load generator together, as in `swarm demo`.
 """

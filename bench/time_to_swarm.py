@@ -65,8 +65,8 @@ def _measure(swarms: int, *, idle: float) -> tuple[list[dict], dict]:
         try:
             frontline, driver = Frontline(sandboxes, app.secret), app.driver(sandboxes)
             samples = [_one_swarm(app, sandboxes, frontline, driver, number) for number in range(WARM_UP + swarms)]
-            # Idle huey workers poll less and less often (SqliteHuey cannot block on the queue): a quiet spell
-            # shows in the next swarm's time.
+            # After a quiet spell, does the next swarm still start at once? (Idle workers wait on their queue; an
+            # enqueue in their own process wakes them: workflows/waking_queue.py.)
             time.sleep(idle)
             after_idle = _one_swarm(app, sandboxes, frontline, driver, WARM_UP + swarms)
         finally:

@@ -1,7 +1,8 @@
-"""Open a swarm: pick owners, create the channel, invite, post and pin the summary.
+"""Open a swarm: pick owners and create the channel, invite, post and pin the summary.
 
-Once the channel exists, the ticket and the answer in the source thread are workflows of their own that run beside
-the rest (they need only the channel), so neither waits for the invites, the summary or the pin.
+The ticket and the customer lookup are workflows of their own, started with the case (neither needs the channel);
+the answer in the source thread starts once the channel exists. None of them waits for the invites, the summary or
+the pin.
 
 Each step stores what it created before the next one runs; a step that may have half-run (`ctx.ambiguous`)
 looks for what it created before creating again.
@@ -24,57 +25,40 @@ from workflows.routing import case_facts, not_reachable, reachable_plan
 from workflows.steps import Step, StepContext
 
 
-def route(ctx: StepContext) -> dict:
-    """Who should join, and why (pure routing over config and current load; no external call)."""
-    chat = _chat(ctx)
+def create_channel(ctx: StepContext) -> dict:
+    """Pick the owners (pure routing over config and current load) and create the channel: one step, so one commit
+    records both (the picks are only invited once the channel exists; a retry simply routes again)."""
+    channel_cfg = ctx.services.config.channel
     with ctx.services.store.read() as session:
         case = session.get(CaseRow, ctx.case_id)
+        chat = ctx.chat_for_case(case)
         facts = case_facts(case)  # the customer's tier if the CRM answered already; else route_for_customer adds it
         load = open_swarm_load(session)
     # Among the people the platform can reach (a Slack case cannot invite someone without a Slack id): whoever is
     # passed over is named on the timeline, and the next candidate is picked instead.
     plan, passed_over = reachable_plan(facts, ctx.services.config, reachable=lambda p: bool(chat.address(p)),
                                        now=ctx.services.clock(), load=load)
-    return {"picks": [pick_of(chat, a) for a in plan.assignments],
-            "skipped": [not_reachable(chat.kind, a.person) for a in passed_over]}
-
-
-def record_route(session: Session, ctx: StepContext, result: dict) -> None:
-    add_picks(session, session.get(CaseRow, ctx.case_id), result)
-
-
-def create_channel(ctx: StepContext) -> dict:
-    chat = _chat(ctx)
-    created = _create_or_adopt(ctx, chat)
+    base = channel_name(channel_cfg.name_template, number=case.id, title=case.title, category=case.category,
+                        severity=case.severity, limit=chat.channel_name_limit)
+    created = _create_or_adopt(ctx, chat, base, private=channel_cfg.private)
     # Said in the source thread by its own workflow, beside the rest of the opening (it needs only the channel).
-    created["source_text"] = _announcement(ctx, chat, created["channel_id"])
-    return created
+    created["source_text"] = (f":rotating_light: Escalated as *{case.key}* ({case.title}). "
+                              f"The swarm is working in {chat.channel_mention(created['channel_id'])}.")
+    return created | {"picks": [pick_of(chat, a) for a in plan.assignments],
+                      "skipped": [not_reachable(chat.kind, a.person) for a in passed_over]}
 
 
-def _create_or_adopt(ctx: StepContext, chat) -> dict:
-    channel_cfg = ctx.services.config.channel
-    with ctx.services.store.read() as session:
-        case = session.get(CaseRow, ctx.case_id)
-        base = channel_name(channel_cfg.name_template, number=case.id, title=case.title, category=case.category,
-                            severity=case.severity, limit=chat.channel_name_limit)
+def _create_or_adopt(ctx: StepContext, chat, base: str, *, private: bool) -> dict:
     for name in candidates(base, limit=chat.channel_name_limit):
         if ctx.ambiguous and (adopted := _adoptable(ctx, chat.find_channel(name))):
             return adopted
         try:
-            ref = chat.create_channel(name, private=channel_cfg.private)
+            ref = chat.create_channel(name, private=private)
             return {"channel_id": ref.id, "channel_name": ref.name}
         except NameTaken:
             if adopted := _adoptable(ctx, chat.find_channel(name)):
                 return adopted
     raise PermanentFailure(f"channel names {base} .. {name} are all taken")
-
-
-def _announcement(ctx: StepContext, chat, channel_id: str) -> str:
-    """What the source thread is told, so the agent (and anyone watching) can follow the swarm."""
-    with ctx.services.store.read() as session:
-        case = session.get(CaseRow, ctx.case_id)
-        key, title = case.key, case.title
-    return f":rotating_light: Escalated as *{key}* ({title}). The swarm is working in {chat.channel_mention(channel_id)}."
 
 
 def _adoptable(ctx: StepContext, ref) -> dict | None:
@@ -90,6 +74,7 @@ def _adoptable(ctx: StepContext, ref) -> dict | None:
 
 def record_channel(session: Session, ctx: StepContext, result: dict) -> None:
     case = session.get(CaseRow, ctx.case_id)
+    add_picks(session, case, result)
     case.channel_id, case.channel_name = result["channel_id"], result["channel_name"]
     note(session, case, "channel_created", f"Case channel #{result['channel_name']} created")
     # Nothing for the ticket: the escalation scheduled it, and it carries the case link, which needs no channel.
@@ -100,8 +85,8 @@ def record_channel(session: Session, ctx: StepContext, result: dict) -> None:
 
 
 def post_summary(ctx: StepContext) -> dict:
-    chat = _chat(ctx)
     with ctx.services.store.read() as session:
+        chat = ctx.chat_for_case(session.get(CaseRow, ctx.case_id))
         summary = load_case_summary(session, ctx.case_id)
     if ctx.ambiguous and (found := chat.find_posted(summary.channel_id, ctx.effect_key)):
         return {"message_id": found}  # rendered by an earlier try from facts we no longer know: no digest
@@ -141,7 +126,6 @@ def _chat(ctx: StepContext):
 
 
 OPEN_SWARM = (
-    Step("route", route, record_route),
     Step("create_channel", create_channel, record_channel),
     Step("invite", invite_pending, record_invites_and_open),
     Step("post_summary", post_summary, record_summary),
