@@ -23,10 +23,12 @@ class Settings(BaseSettings):
     config_dir: Path | None = Field(None, validation_alias=_env("SWARM_CONFIG_DIR"))
     queue_url: str = Field("sqlite:///caseswarm-queue.db", validation_alias=_env("SWARM_QUEUE_URL"))
     queue_immediate: bool = Field(False, validation_alias=_env("SWARM_QUEUE_IMMEDIATE"))
-    # Threads per worker process. Measured on 2 cores (bench/time_to_swarm.py, everything in one process): 4 threads
-    # opened swarms ~10% slower than 2 (more pollers, more lock waits), though a swarm runs up to four workflows side
-    # by side. With real network latency and a worker process of its own, raise it (SWARM_WORKERS).
-    workers: int = Field(2, validation_alias=_env("SWARM_WORKERS"))
+    # Threads per worker process. A swarm opens with three workflows side by side (the swarm, the Jira issue, the
+    # customer lookup); with 3 threads none waits for another, so the issue and the customer card are in the first
+    # summary. Measured on 2 cores (bench/time_to_swarm.py, everything in one process), time to swarm p95: 3 threads
+    # 275-305 ms, 2 threads 332-359 ms, 4 threads 343 ms. With real network latency and a worker process of its own,
+    # raise it (SWARM_WORKERS).
+    workers: int = Field(3, validation_alias=_env("SWARM_WORKERS"))
     max_attempts: int = Field(8, validation_alias=_env("SWARM_MAX_ATTEMPTS"))
     retry_base_seconds: float = Field(2.0, validation_alias=_env("SWARM_RETRY_BASE_SECONDS"))
     retry_max_seconds: float = Field(300.0, validation_alias=_env("SWARM_RETRY_MAX_SECONDS"))

@@ -46,17 +46,17 @@ def summary_digest(summary: CaseSummary) -> str:
 def update_summary(ctx: StepContext) -> dict:
     """Re-render the pinned summary from the current case (idempotent: it always shows the latest state), unless it
     already shows exactly this (a fact that arrived before it was posted, a second refresh for one change)."""
-    case, channel_id = _channel(ctx)
-    if not case.summary_message_id:
-        # Nothing to update: the summary, when posted, shows the facts of now, and the refresh its posting schedules
-        # (open_swarm.record_summary) catches whatever lands while it is being rendered.
-        return {"skipped": "the summary is not posted yet"}
     with ctx.services.store.read() as session:
+        case = session.get(CaseRow, ctx.case_id)
+        if not case.summary_message_id:
+            # Nothing to update: the summary, when posted, shows the facts of now, and the refresh its posting
+            # schedules (open_swarm.record_summary) catches whatever lands while it is being rendered.
+            return {"skipped": "the summary is not posted yet"}
         summary = load_case_summary(session, ctx.case_id)
     digest = summary_digest(summary)
     if digest == case.summary_digest:
         return {"skipped": "the summary already shows this", "digest": digest}
-    ctx.chat_for_case(case).update(channel_id, case.summary_message_id, SummaryCard(summary))
+    ctx.chat_for_case(case).update(case.channel_id, case.summary_message_id, SummaryCard(summary))
     return {"digest": digest}
 
 

@@ -22,17 +22,20 @@ from workflows.routing import case_facts, not_reachable, plan_swarm, reachable_p
 from workflows.steps import Step, StepContext
 
 
-def schedule_if_tier_matters(ctx: StepContext, case: CaseRow) -> None:
-    """After the customer is found: re-route once if routing has rules on the tier."""
+def schedule_if_tier_matters(session: Session, ctx: StepContext, case: CaseRow) -> None:
+    """Re-route once for the customer's tier, if routing has rules on it, when both the customer is known and the
+    swarm's first invites are out. Called by both records (the customer's, and open_swarm's invites'), with the case
+    row locked: whichever commits second sees the other and schedules it, so it never waits on a retry."""
     tier = (case.customer_context or {}).get("tier")
-    if tier and any(rule.when.customer_tier for rule in ctx.services.config.rules):
+    if (tier and any(rule.when.customer_tier for rule in ctx.services.config.rules)
+            and (ctx.kind == "open_swarm" or _first_invites_done(session, case.id))):
         ctx.follow_up("route_for_customer", f"route_for_customer:{case.id}")
 
 
 def route_for_customer(ctx: StepContext) -> dict:
     with ctx.services.store.read() as session:
         case = session.get(CaseRow, ctx.case_id)
-        if not _first_invites_done(session, case.id):
+        if not _first_invites_done(session, case.id):  # not scheduled so, unless by an older version
             raise RetryLater("waiting for the swarm's first invites before adding what the customer tier brings",
                              retry_after=1)
         present = set(session.scalars(select(ParticipantRow.user_id).where(ParticipantRow.case_id == case.id)))

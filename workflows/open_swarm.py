@@ -20,6 +20,7 @@ from swarm.store.queries import case_by_channel, load_case_summary, open_swarm_l
 from swarm.store.tables import CaseRow
 from swarm.usecases.common import note
 from workflows.case_updates import summary_digest
+from workflows.customer_routing import schedule_if_tier_matters
 from workflows.participants import add_picks, invite_pending, pick_of, record_invites
 from workflows.routing import case_facts, not_reachable, reachable_plan
 from workflows.steps import Step, StepContext
@@ -111,13 +112,14 @@ def pin_summary(ctx: StepContext) -> dict:
 def record_invites_and_open(session: Session, ctx: StepContext, result: dict) -> None:
     """The channel exists and the people are in: the swarm is open (before the summary, which shows it). In the
     invites' own transaction: a step of its own cost a commit between two calls."""
+    case = session.get(CaseRow, ctx.case_id, with_for_update=True)  # see schedule_if_tier_matters
     record_invites(session, ctx, result)
-    case = session.get(CaseRow, ctx.case_id)
     if case.status == CaseStatus.OPENING.value:
         case.status = CaseStatus.OPEN.value
     case.opened_at = ctx.services.clock()
     invited = sum(1 for p in case.participants if p.invite_status in ("invited", "already_in_channel"))
     note(session, case, "swarm_open", f"Swarm open in #{case.channel_name} with {invited} people")
+    schedule_if_tier_matters(session, ctx, case)  # the customer may be known already
 
 
 def _chat(ctx: StepContext):

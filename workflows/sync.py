@@ -80,11 +80,11 @@ def link_customer(ctx: StepContext) -> dict:
 def record_customer(session: Session, ctx: StepContext, result: dict) -> None:
     if not result.get("found"):
         return
-    case = session.get(CaseRow, ctx.case_id)
+    case = session.get(CaseRow, ctx.case_id, with_for_update=True)  # see schedule_if_tier_matters
     case.customer_context = {k: result[k] for k in ("account_id", "account_name", "tier", "open_cases", "system")}
     note(session, case, "customer_found", f"Customer matched {result['system']} account {result['account_name']}"
          + (f" ({result['tier']})" if result.get("tier") else ""))
-    schedule_if_tier_matters(ctx, case)
+    schedule_if_tier_matters(session, ctx, case)
 
 
 def link_crm_record(ctx: StepContext) -> dict:

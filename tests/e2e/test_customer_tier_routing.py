@@ -32,6 +32,9 @@ def test_a_platinum_customer_found_after_routing_brings_in_what_the_rule_adds_on
     assert all(p.invite_status in ("invited", "already_in_channel") for p in synced_swarm.case().participants)
     invited = [u for c in synced_swarm.sandbox.calls("conversations.invite") for u in c.params["users"].split(",")]
     assert len(invited) == len(set(invited))  # nobody invited twice
+    with synced_swarm.container.store.read() as session:  # started once the invites were out: it never waited
+        rerouted = session.scalars(select(WorkflowRow).where(WorkflowRow.kind == "route_for_customer")).all()
+    assert [(w.status, w.attempts) for w in rerouted] == [("done", 0)]
 
 
 def test_a_gold_customer_changes_nothing(synced_swarm):
@@ -55,5 +58,32 @@ def test_a_tier_known_before_routing_is_used_by_the_first_routing(database_url, 
         routed = [e for e in swarm.timeline() if e.startswith("routed:")]
         assert len(routed) == 3 and any("manager (rule 'platinum-urgent')" in e for e in routed)
         assert not any("customer: bringing in" in m.get("text", "") for m in slack_sandbox.messages(swarm.case().channel_id))
+    finally:
+        swarm.close()
+
+
+def test_a_tier_found_while_the_invites_are_held_up_is_applied_once_they_are_out(database_url, slack_sandbox,
+                                                                                 jira_sandbox, salesforce_sandbox,
+                                                                                 tmp_path):
+    swarm = start_harness(database_url, slack_sandbox, jira=jira_sandbox, salesforce=salesforce_sandbox,
+                          queue_immediate=False, queue_url=f"sqlite:///{tmp_path / 'q.db'}")
+    try:
+        slack_sandbox.fail_next("conversations.invite", 500)  # the swarm stops after routing, before the invites
+        swarm.escalate(MESSAGE, customer="Globex", category="billing", severity="sev2")
+        with swarm.container.store.read() as session:
+            opening, lookup = (session.scalar(select(WorkflowRow.id).where(WorkflowRow.kind == kind))
+                               for kind in ("open_swarm", "link_customer"))
+        assert swarm.container.runner.run(opening) == "pending"
+        swarm.container.runner.run(lookup)  # Salesforce answers now: the tier is known, the invites are not out
+        with swarm.container.store.read() as session:
+            assert session.scalar(select(WorkflowRow.id).where(WorkflowRow.kind == "route_for_customer")) is None
+        swarm.drain()  # the invites go out, and only then is the tier's routing started
+
+        assert _roles(swarm) == Counter({("billing", "expert"): 2, ("billing", "manager"): 1})
+        with swarm.container.store.read() as session:
+            rerouted = session.scalars(select(WorkflowRow).where(WorkflowRow.kind == "route_for_customer")).all()
+        assert [(w.status, w.attempts) for w in rerouted] == [("done", 0)]
+        channel = swarm.case().channel_id
+        assert len([m for m in slack_sandbox.messages(channel) if "Platinum customer" in m.get("text", "")]) == 1
     finally:
         swarm.close()
