@@ -32,9 +32,9 @@ def create_channel(ctx: StepContext) -> dict:
     channel_cfg = ctx.services.config.channel
     with ctx.services.store.read() as session:
         case = session.get(CaseRow, ctx.case_id)
-        chat = ctx.chat_for_case(case)
         facts = case_facts(case)  # the customer's tier if the CRM answered already; else route_for_customer adds it
         load = open_swarm_load(session)
+    chat = ctx.chat
     # Among the people the platform can reach (a Slack case cannot invite someone without a Slack id): whoever is
     # passed over is named on the timeline, and the next candidate is picked instead.
     plan, passed_over = reachable_plan(facts, ctx.services.config, reachable=lambda p: bool(chat.address(p)),
@@ -86,8 +86,8 @@ def record_channel(session: Session, ctx: StepContext, result: dict) -> None:
 
 
 def post_summary(ctx: StepContext) -> dict:
+    chat = ctx.chat
     with ctx.services.store.read() as session:
-        chat = ctx.chat_for_case(session.get(CaseRow, ctx.case_id))
         summary = load_case_summary(session, ctx.case_id)
     if ctx.ambiguous and (found := chat.find_posted(summary.channel_id, ctx.effect_key)):
         return {"message_id": found}  # rendered by an earlier try from facts we no longer know: no digest
@@ -105,7 +105,7 @@ def record_summary(session: Session, ctx: StepContext, result: dict) -> None:
 
 def pin_summary(ctx: StepContext) -> dict:
     channel_id, message_id = ctx.results["create_channel"]["channel_id"], ctx.results["post_summary"]["message_id"]
-    _chat(ctx).pin(channel_id, message_id)
+    ctx.chat.pin(channel_id, message_id)
     return {}
 
 
@@ -120,11 +120,6 @@ def record_invites_and_open(session: Session, ctx: StepContext, result: dict) ->
     invited = sum(1 for p in case.participants if p.invite_status in ("invited", "already_in_channel"))
     note(session, case, "swarm_open", f"Swarm open in #{case.channel_name} with {invited} people")
     schedule_if_tier_matters(session, ctx, case)  # the customer may be known already
-
-
-def _chat(ctx: StepContext):
-    with ctx.services.store.read() as session:
-        return ctx.chat_for_case(session.get(CaseRow, ctx.case_id))
 
 
 OPEN_SWARM = (

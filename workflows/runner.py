@@ -33,6 +33,19 @@ class RetryPolicy:
         return max(backoff, retry_after or 0.0)
 
 
+@dataclass(frozen=True)
+class _Claimed:
+    """A workflow this run holds the lease on: what it is, what is done, and the first step (already started)."""
+    kind: str
+    case_id: int
+    payload: dict
+    done: dict[str, dict]
+    steps: list[Step]  # the ones still to do
+    ambiguous: bool  # the first of them was started before and never recorded
+    platform: str
+    workspace: str | None
+
+
 class WorkflowRunner:
     def __init__(
         self,
@@ -53,10 +66,11 @@ class WorkflowRunner:
     # -- public -------------------------------------------------------------------------------------------
     def run(self, workflow_id: int) -> str:
         """Run one workflow if it is due and nobody else holds it; returns its status afterwards."""
-        if not self._claim(workflow_id):
+        claimed = self._claim(workflow_id)
+        if claimed is None:
             return self._not_claimed(workflow_id)
         try:
-            return self._run_steps(workflow_id)
+            return self._run_steps(workflow_id, claimed)
         except BaseException:
             self._release(workflow_id)
             raise
@@ -99,7 +113,9 @@ class WorkflowRunner:
         return ids
 
     # -- internals ------------------------------------------------------------------------------------------
-    def _claim(self, workflow_id: int) -> bool:
+    def _claim(self, workflow_id: int) -> _Claimed | None:
+        """Take the lease, and in the same transaction read what the run needs and start its first step: one commit
+        before the first call, not two."""
         now = self.services.clock()
         with self.store.transaction() as tx:
             result = tx.session.execute(
@@ -111,7 +127,16 @@ class WorkflowRunner:
                 ))
                 .values(status="running", lease_until=now + self.lease)
             )
-            return result.rowcount == 1
+            if result.rowcount != 1:
+                return None
+            wf = tx.session.get(WorkflowRow, workflow_id)
+            case = tx.session.get(CaseRow, wf.case_id)
+            done = {s.name: (s.result or {}) for s in tx.session.scalars(
+                select(StepRow).where(StepRow.workflow_id == workflow_id, StepRow.done))}
+            steps = [step for step in self.definitions[wf.kind] if step.name not in done]
+            ambiguous = self._start_step(workflow_id, steps[0].name, tx.session) if steps else False
+            return _Claimed(wf.kind, wf.case_id, dict(wf.payload or {}), done, steps, ambiguous,
+                            case.platform, case.workspace_id)
 
     def _not_claimed(self, workflow_id: int) -> str:
         """Someone else holds it, it is finished, or the wake-up came early (huey rounds etas): re-arm the latter."""
@@ -129,18 +154,14 @@ class WorkflowRunner:
             tx.session.execute(update(WorkflowRow).where(WorkflowRow.id == workflow_id, WorkflowRow.status == "running")
                                .values(status="pending", lease_until=None))
 
-    def _run_steps(self, workflow_id: int) -> str:
-        with self.store.read() as session:
-            wf = session.get(WorkflowRow, workflow_id)
-            kind, case_id, payload = wf.kind, wf.case_id, dict(wf.payload or {})
-            done = {s.name: (s.result or {}) for s in session.scalars(select(StepRow).where(StepRow.workflow_id == workflow_id, StepRow.done))}
-        steps = [step for step in self.definitions[kind] if step.name not in done]
+    def _run_steps(self, workflow_id: int, claimed: _Claimed) -> str:
+        steps, done, ambiguous = claimed.steps, claimed.done, claimed.ambiguous
         if not steps:  # every step was done before an earlier run could mark the workflow done
             self._complete(workflow_id)
             return "done"
-        ambiguous = self._start_step(workflow_id, steps[0].name)
         for index, step in enumerate(steps):
-            ctx = StepContext(workflow_id, case_id, kind, payload, done, ambiguous, self.services)
+            ctx = StepContext(workflow_id, claimed.case_id, claimed.kind, claimed.payload, done, ambiguous,
+                              self.services, case_platform=claimed.platform, case_workspace=claimed.workspace)
             try:
                 result = step.act(ctx) or {}
             except ExternalError as exc:

@@ -36,6 +36,8 @@ class StepContext:
     ambiguous: bool  # an earlier try of this step started and never recorded a result: look before creating
     services: WorkflowServices
     follow_ups: list[tuple[str, str, dict, bool]] = field(default_factory=list)
+    case_platform: str | None = None  # where the case's channel is: fixed for the case's life, read at claim time
+    case_workspace: str | None = None
 
     def follow_up(self, kind: str, key: str, payload: dict | None = None, *, coalesce: bool = False) -> None:
         """Schedule more work in the same transaction that records this step (e.g. refresh the summary)."""
@@ -49,6 +51,11 @@ class StepContext:
     def chat_for(self, platform: str, workspace: str | None = None) -> ChatPlatform:
         """The platform's adapter, speaking for `workspace` when the app is installed in several (Slack OAuth)."""
         return self.services.chats[platform].for_workspace(workspace)
+
+    @property
+    def chat(self) -> ChatPlatform:
+        """The adapter that reaches this workflow's case channel (no read: the runner knows the case's platform)."""
+        return self.chat_for(self.case_platform, self.case_workspace)
 
     def chat_for_case(self, case) -> ChatPlatform:
         """The adapter that reaches this case's channel: its platform, and its workspace there."""
