@@ -50,7 +50,7 @@ def update_summary(ctx: StepContext) -> dict:
         case = session.get(CaseRow, ctx.case_id)
         if not case.summary_message_id:
             # Nothing to update: the summary, when posted, shows the facts of now, and the refresh its posting
-            # schedules (open_swarm.record_summary) catches whatever lands while it is being rendered.
+            # schedules (open_swarm.record_pin) catches whatever lands while it is being rendered.
             return {"skipped": "the summary is not posted yet"}
         summary = load_case_summary(session, ctx.case_id)
     digest = summary_digest(summary)

@@ -98,15 +98,19 @@ def post_summary(ctx: StepContext) -> dict:
 def record_summary(session: Session, ctx: StepContext, result: dict) -> None:
     case = session.get(CaseRow, ctx.case_id)
     case.summary_message_id, case.summary_digest = result["message_id"], result.get("digest")
-    # A fact recorded while the summary was being rendered found no summary to update: this refresh, which runs
-    # after this commit, sees it (and costs no call when the summary already shows everything).
-    ctx.follow_up("refresh_summary", f"refresh_summary:{ctx.case_id}:posted", coalesce=True)
 
 
 def pin_summary(ctx: StepContext) -> dict:
     channel_id, message_id = ctx.results["create_channel"]["channel_id"], ctx.results["post_summary"]["message_id"]
     ctx.chat.pin(channel_id, message_id)
     return {}
+
+
+def record_pin(session: Session, ctx: StepContext, result: dict) -> None:
+    # A fact recorded while the summary was being rendered found no summary to update: this refresh sees it (and
+    # costs no call when the summary already shows everything). Scheduled after the pin, not beside it: the pin is
+    # the last call of the opening, and the refresh's reads would compete with it for the process.
+    ctx.follow_up("refresh_summary", f"refresh_summary:{ctx.case_id}:posted", coalesce=True)
 
 
 def record_invites_and_open(session: Session, ctx: StepContext, result: dict) -> None:
@@ -126,5 +130,5 @@ OPEN_SWARM = (
     Step("create_channel", create_channel, record_channel),
     Step("invite", invite_pending, record_invites_and_open),
     Step("post_summary", post_summary, record_summary),
-    Step("pin_summary", pin_summary),
+    Step("pin_summary", pin_summary, record_pin),
 )
