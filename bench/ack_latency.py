@@ -18,8 +18,8 @@ from slack_bolt.adapter.flask import SlackRequestHandler
 from slack_sdk import WebClient
 from werkzeug.serving import make_server
 
-from bench.common import (Frontline, Sandboxes, interactive_body, latency_summary, module_main, start_app,
-                          start_sandboxes, timed_post, workdir)
+from bench.common import (DEFAULT_WORKERS, Frontline, Sandboxes, interactive_body, latency_summary, module_main,
+                          start_app, start_sandboxes, timed_post, workdir)
 from integrations.slack.listeners import escalation as escalation_listener
 from integrations.slack.views import ESCALATION_MODAL
 
@@ -33,7 +33,7 @@ def run(quick: bool = False) -> dict:
     escalations = 40 if quick else 300
     return {
         "escalations_per_mode": escalations,
-        "modes": [measure(escalations, workers=0), measure(escalations, workers=2)],
+        "modes": [measure(escalations, workers=0), measure(escalations, workers=DEFAULT_WORKERS)],
         "targets": TARGET_RATIO,
     }
 

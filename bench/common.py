@@ -30,6 +30,8 @@ from flask import request
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
+from config.settings import Settings
+
 from config.settings import load_settings
 from integrations.jira.sandbox import JiraSandbox
 from integrations.salesforce.sandbox import SalesforceSandbox
@@ -143,6 +145,9 @@ class RunningApp:
         if self.consumer is not None:
             self.consumer.stop(graceful=True)
         self.container.store.engine.dispose()
+
+
+DEFAULT_WORKERS = Settings.model_fields["workers"].default  # as `swarm serve` runs them (SWARM_WORKERS)
 
 
 def start_app(workdir: Path, sandboxes: Sandboxes, *, database_url: str | None = None, workers: int = 0,

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import time
 
-from bench.common import (Frontline, case_done, case_id_for, interactive_body, latency_summary, module_main,
-                          percentile, start_app, start_sandboxes, timed_post, wait_until, workdir)
-from config.settings import Settings
+from bench.common import (DEFAULT_WORKERS, Frontline, case_done, case_id_for, interactive_body, latency_summary,
+                          module_main, percentile, start_app, start_sandboxes, timed_post, wait_until, workdir)
 
 LATENCY_S = 0.050
 TARGET_RATIO = 1.3  # at p95
@@ -23,7 +22,7 @@ SEQUENTIAL_CHAIN = ("conversations.create", "conversations.invite", "chat.postMe
 SEQUENTIAL_TODAY = len(SEQUENTIAL_CHAIN)
 DEPENDENT_CHAIN = ("conversations.create", "chat.postMessage", "pins.add")  # the message must exist to pin it
 WARM_UP = 2
-WORKERS = Settings.model_fields["workers"].default  # as `swarm serve` runs them (SWARM_WORKERS)
+WORKERS = DEFAULT_WORKERS
 IDLE_S = {True: 5.0, False: 30.0}  # quick, full: how long nothing happens before one more escalation
 
 
