@@ -23,11 +23,11 @@ from workflows.steps import Step, StepContext
 
 
 def schedule_if_tier_matters(session: Session, ctx: StepContext, case: CaseRow) -> None:
-    """Re-route once for the customer's tier, if routing has rules on it, when both the customer is known and the
+    """Re-route once for the customer's tier, if a routing rule names it, when both the customer is known and the
     swarm's first invites are out. Called by both records (the customer's, and open_swarm's invites'), with the case
     row locked: whichever commits second sees the other and schedules it, so it never waits on a retry."""
-    tier = (case.customer_context or {}).get("tier")
-    if (tier and any(rule.when.customer_tier for rule in ctx.services.config.rules)
+    tier = ((case.customer_context or {}).get("tier") or "").lower()
+    if (tier and any(tier in rule.when.customer_tier for rule in ctx.services.config.rules)
             and (ctx.kind == "open_swarm" or _first_invites_done(session, case.id))):
         ctx.follow_up("route_for_customer", f"route_for_customer:{case.id}")
 

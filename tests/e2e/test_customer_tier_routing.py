@@ -42,6 +42,8 @@ def test_a_gold_customer_changes_nothing(synced_swarm):
     synced_swarm.drain()
     assert _roles(synced_swarm) == Counter({("billing", "expert"): 1})
     assert not any("customer: bringing in" in m.get("text", "") for m in synced_swarm.sandbox.messages(synced_swarm.case().channel_id))
+    with synced_swarm.container.store.read() as session:  # no rule names gold: nothing to re-route
+        assert session.scalar(select(WorkflowRow.id).where(WorkflowRow.kind == "route_for_customer")) is None
 
 
 def test_a_tier_known_before_routing_is_used_by_the_first_routing(database_url, slack_sandbox, jira_sandbox,
