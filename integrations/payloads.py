@@ -49,6 +49,8 @@ def validate(model: type[Shape], payload: Any) -> Shape:
 
 def unstorable_text(payload: Any) -> str | None:
     """Where the payload has a string no sender writes and no database stores (a NUL, half a surrogate pair)."""
+    if not _any_unstorable(payload):  # the usual case, checked without naming every place on the way
+        return None
     pending: list[tuple[str, Any]] = [("the body", payload)]
     while pending:
         where, node = pending.pop()
@@ -65,6 +67,28 @@ def unstorable_text(payload: Any) -> str | None:
             except UnicodeEncodeError:
                 return f"{where}: contains half of a UTF-16 surrogate pair (not Unicode text)"
     return None
+
+
+def _any_unstorable(payload: Any) -> bool:
+    pending = [payload]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            pending += node
+            pending += node.values()
+        elif isinstance(node, list):
+            pending += node
+        elif isinstance(node, str) and ("\x00" in node or not node.isascii() and _has_surrogate(node)):
+            return True
+    return False
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _path(payload: Any, loc: tuple) -> list[str]:

@@ -11,7 +11,7 @@ with the first field that is wrong. Fields nobody reads are not checked.
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, unquote_plus, urlencode
 
 from pydantic import Field, StringConstraints, field_validator
 from slack_bolt.request import BoltRequest
@@ -317,10 +317,10 @@ def bolt_readable(body: str, content_type: str) -> str | None:
     that test."""
     if content_type == "application/json" or body.startswith("{") or "payload" not in body:
         return None
-    fields = parse_qsl(body, keep_blank_values=True)
-    if any(name == "payload" for name, _ in fields):
+    # Only the field names are decoded to look for "payload": an interactive payload's value is large.
+    if any(unquote_plus(part.partition("=")[0]) == "payload" for part in body.split("&")):
         return None  # an interactive payload: what Bolt expects
-    return urlencode(fields).replace("payload", "%70ayload")
+    return urlencode(parse_qsl(body, keep_blank_values=True)).replace("payload", "%70ayload")
 
 
 def rewritten_for_bolt(req, verifier) -> BoltRequest | None:
