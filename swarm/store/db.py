@@ -13,6 +13,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from swarm.store.wal_checkpoints import checkpoint_in_background
+
 
 def make_engine(url: str) -> Engine:
     """An engine for `url`; SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE transactions."""
@@ -23,6 +25,7 @@ def make_engine(url: str) -> Engine:
 
 def _sqlite_engine(url: str) -> Engine:
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+    file_backed = sqlite_path(url) is not None
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):  # pragma: no cover - exercised by every sqlite test
@@ -32,6 +35,8 @@ def _sqlite_engine(url: str) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        if file_backed:
+            cursor.execute("PRAGMA wal_autocheckpoint=0")  # swarm/store/wal_checkpoints.py checkpoints instead
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -42,6 +47,8 @@ def _sqlite_engine(url: str) -> Engine:
         read_only = conn.get_execution_options().get(READ_ONLY, False)
         conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
+    if file_backed:
+        checkpoint_in_background(engine)
     return engine
 
 
