@@ -405,8 +405,8 @@ def _finding_shared_process(results: dict) -> str:
             "both visible in the code: every thread shares one GIL (`swarm serve` runs web and workers in one "
             "process), and on SQLite writers take turns: every writing transaction starts with `BEGIN IMMEDIATE` "
             "(swarm/store/db.py; read-only sessions begin deferred), so the ack's transaction waits for whichever "
-            "worker step is committing (threads of one process queue on a lock; another process's writers wait in "
-            f"SQLite's busy handler).{pg_note} Suggestion: run `swarm worker` as its own process next to the web process.")
+            "worker step is committing, sleeping in SQLite's busy-handler steps rather than waking when the lock "
+            f"frees.{pg_note} Suggestion: run `swarm worker` as its own process next to the web process.")
 
 
 def _finding_calls(results: dict) -> str:

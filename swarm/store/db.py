@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -82,11 +81,6 @@ class Store:
     def __init__(self, engine: Engine, *, wake: Callable[[list[int]], None] | None = None,
                  wake_at: Callable[[int, datetime], None] | None = None):
         self.engine = engine
-        # SQLite has one writer at a time. Threads of this process (web and workers) queue on a lock that wakes the
-        # next one the moment the writer commits; left to SQLite, a waiter sleeps in its busy handler's steps (1, 2,
-        # 5, 10 ms...) and polls. Other processes still wait in the busy handler. Re-entrant, so a nested
-        # transaction behaves as it would without it.
-        self._writers = threading.RLock() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._read_sessions = sessionmaker(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
         # Set by the composition root once the queue exists; until then (and in `swarm db upgrade`) nothing wakes.
@@ -99,7 +93,7 @@ class Store:
         session = self._sessions()
         tx = Transaction(session, self.wake, self.wake_at)
         try:
-            with self._writers, session.begin():
+            with session.begin():
                 yield tx
         finally:
             session.close()
