@@ -405,8 +405,8 @@ def _finding_shared_process(results: dict) -> str:
             "both visible in the code: every thread shares one GIL (`swarm serve` runs web and workers in one "
             "process), and on SQLite writers take turns: every writing transaction starts with `BEGIN IMMEDIATE` "
             "(swarm/store/db.py; read-only sessions begin deferred), so the ack's transaction waits for whichever "
-            "worker step is committing, sleeping in SQLite's busy-handler steps rather than waking when the lock "
-            f"frees.{pg_note} Suggestion: run `swarm worker` as its own process next to the web process.")
+            "worker step is committing (a process's writers take turns in arrival order: swarm/store/"
+            f"writer_queue.py).{pg_note} Suggestion: run `swarm worker` as its own process next to the web process.")
 
 
 def _finding_calls(results: dict) -> str:

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from swarm.store.wal_checkpoints import checkpoint_in_background
+from swarm.store.writer_queue import WriterQueue
 
 
 def make_engine(url: str) -> Engine:
@@ -81,6 +82,8 @@ class Store:
     def __init__(self, engine: Engine, *, wake: Callable[[list[int]], None] | None = None,
                  wake_at: Callable[[int, datetime], None] | None = None):
         self.engine = engine
+        # SQLite writers of this process take turns in arrival order (see writer_queue.py); PostgreSQL needs none.
+        self._writers = WriterQueue() if engine.dialect.name == "sqlite" else contextlib.nullcontext()
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._read_sessions = sessionmaker(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
         # Set by the composition root once the queue exists; until then (and in `swarm db upgrade`) nothing wakes.
@@ -93,7 +96,7 @@ class Store:
         session = self._sessions()
         tx = Transaction(session, self.wake, self.wake_at)
         try:
-            with session.begin():
+            with self._writers, session.begin():
                 yield tx
         finally:
             session.close()
