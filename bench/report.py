@@ -401,7 +401,7 @@ def _finding_shared_process(results: dict) -> str:
                "4 workers opened swarms (section 5): there the shared process, and 2 cores shared with the database "
                "server, are what is left." if "ack_p50_ms" in pg else "")
     return (f"**Workers in the web process slow the acks**: submit p50 {ms(off['p50'])} → {ms(on['p50'])}, p99 "
-            f"{ms(off['p99'])} → {ms(on['p99'])} once 2 worker threads open swarms beside the web threads. Two causes, "
+            f"{ms(off['p99'])} → {ms(on['p99'])} once {ack['modes'][1]['workers']} worker threads open swarms beside the web threads. Two causes, "
             "both visible in the code: every thread shares one GIL (`swarm serve` runs web and workers in one "
             "process), and on SQLite writers take turns: every writing transaction starts with `BEGIN IMMEDIATE` "
             "(swarm/store/db.py; read-only sessions begin deferred), so the ack's transaction waits for whichever "
