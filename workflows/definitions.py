@@ -26,7 +26,6 @@ WORKFLOWS = {
     "follow_up_notice": FOLLOW_UP_NOTICE,
     "follow_up_crm_task": FOLLOW_UP_CRM_TASK,
     "link_ticket": LINK_TICKET,
-    "link_ticket_channel": (),  # retired (the issue carries the case link): a row left by an older version just ends
     "link_customer": LINK_CUSTOMER,
     "link_crm_record": LINK_CRM_RECORD,
     "sync_decision_ticket": SYNC_DECISION_TICKET,
@@ -35,4 +34,8 @@ WORKFLOWS = {
     "sync_status_crm": SYNC_STATUS_CRM,
     **SLA_WORKFLOWS,
     **REPLACEMENT_WORKFLOWS,
+    # Retired kinds: a row an older version left just ends. The Jira issue now carries the case link in its create
+    # call (no link_ticket_channel), and the pinned summary asks the experts (no ask_experts).
+    "link_ticket_channel": (),
+    "ask_experts": (),
 }

@@ -103,5 +103,4 @@ REPLACE_EXPERT = (
     Step("ask", ask_replacement),
     Step("update_summary", update_summary),
 )
-# "ask_experts" is retired (the summary asks): a row an older version left just ends.
-REPLACEMENT_WORKFLOWS = {"replace_expert": REPLACE_EXPERT, "ask_experts": ()}
+REPLACEMENT_WORKFLOWS = {"replace_expert": REPLACE_EXPERT}
