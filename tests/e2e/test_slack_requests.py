@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import time
 
@@ -30,6 +32,24 @@ def test_bad_signature_is_rejected_and_nothing_is_written(swarm):
     assert stale.status_code == 401
     tampered = swarm.driver.post_raw(raw, content_type="application/x-www-form-urlencoded", signature="v0=" + "0" * 64)
     assert tampered.status_code == 401
+    _nothing_written(swarm)
+
+
+def test_a_signed_body_that_is_not_utf8_is_refused_for_what_it_is(swarm):
+    body = b"command=%2Fswarm&text=" + b"\xff\xfe\xc3\x28"  # bytes no Slack client sends: not UTF-8
+    stamp = str(int(time.time()))
+    secret = swarm.container.settings.slack_signing_secret.get_secret_value().encode()
+    signed = "v0=" + hmac.new(secret, b"v0:" + stamp.encode() + b":" + body, hashlib.sha256).hexdigest()
+    answer = swarm.driver.post_raw(body, content_type="application/x-www-form-urlencoded", timestamp=int(stamp),
+                                   signature=signed)
+    assert answer.status_code == 400 and "not UTF-8" in answer.json()["error"]
+    unsigned = swarm.driver.post_raw(body, content_type="application/x-www-form-urlencoded", timestamp=int(stamp),
+                                     signature="v0=" + "0" * 64)
+    assert unsigned.status_code == 401
+    stale_stamp = str(int(time.time()) - 600)
+    stale = "v0=" + hmac.new(secret, b"v0:" + stale_stamp.encode() + b":" + body, hashlib.sha256).hexdigest()
+    assert swarm.driver.post_raw(body, content_type="application/x-www-form-urlencoded", timestamp=int(stale_stamp),
+                                 signature=stale).status_code == 401
     _nothing_written(swarm)
 
 
