@@ -22,20 +22,19 @@ from workflows.routing import case_facts, not_reachable, plan_swarm, reachable_p
 from workflows.steps import Step, StepContext
 
 
-def schedule_if_tier_matters(session: Session, ctx: StepContext, case: CaseRow) -> None:
+def schedule_if_tier_matters(ctx: StepContext, case: CaseRow, *, invites_out: bool) -> None:
     """Re-route once for the customer's tier, if a routing rule names it, when both the customer is known and the
     swarm's first invites are out. Called by both records (the customer's, and open_swarm's invites'), with the case
     row locked: whichever commits second sees the other and schedules it, so it never waits on a retry."""
     tier = ((case.customer_context or {}).get("tier") or "").lower()
-    if (tier and any(tier in rule.when.customer_tier for rule in ctx.services.config.rules)
-            and (ctx.kind == "open_swarm" or _first_invites_done(session, case.id))):
+    if invites_out and tier and any(tier in rule.when.customer_tier for rule in ctx.services.config.rules):
         ctx.follow_up("route_for_customer", f"route_for_customer:{case.id}")
 
 
 def route_for_customer(ctx: StepContext) -> dict:
     with ctx.services.store.read() as session:
         case = session.get(CaseRow, ctx.case_id)
-        if not _first_invites_done(session, case.id):  # not scheduled so, unless by an older version
+        if not first_invites_done(session, case.id):  # not scheduled so, unless by an older version
             raise RetryLater("waiting for the swarm's first invites before adding what the customer tier brings",
                              retry_after=1)
         present = set(session.scalars(select(ParticipantRow.user_id).where(ParticipantRow.case_id == case.id)))
@@ -66,7 +65,7 @@ def record_customer_picks(session: Session, ctx: StepContext, result: dict) -> N
         add_picks(session, session.get(CaseRow, ctx.case_id), result)
 
 
-def _first_invites_done(session: Session, case_id: int) -> bool:
+def first_invites_done(session: Session, case_id: int) -> bool:
     return session.scalar(select(StepRow.id).join(WorkflowRow, WorkflowRow.id == StepRow.workflow_id).where(
         WorkflowRow.case_id == case_id, WorkflowRow.kind == "open_swarm", StepRow.name == "invite", StepRow.done)) is not None
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import weakref
 
 from sqlalchemy.engine import Engine
@@ -28,8 +29,8 @@ def checkpoint_in_background(engine: Engine, *, interval: float = INTERVAL_SECON
 
 
 def _run(ref: weakref.ref, interval: float) -> None:
-    stop = threading.Event()
-    while not stop.wait(interval):
+    while True:
+        time.sleep(interval)
         engine = ref()
         if engine is None:
             return
