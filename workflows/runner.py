@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import insert, or_, select, update
 
 from swarm.errors import ExternalError
 from swarm.store.outbox import schedule
@@ -18,6 +18,10 @@ from swarm.usecases.common import note
 from workflows.steps import Step, StepContext, WorkflowServices
 
 log = logging.getLogger("caseswarm.workflows")
+
+# The runner's bookkeeping statements touch rows that no object in the session stands for: no need for the ORM to
+# look for objects to bring up to date, on every step.
+_PLAIN_DML = {"synchronize_session": False}
 
 
 @dataclass(frozen=True)
@@ -118,7 +122,7 @@ class WorkflowRunner:
         before the first call, not two."""
         now = self.services.clock()
         with self.store.transaction() as tx:
-            result = tx.session.execute(
+            claimed = tx.session.execute(
                 update(WorkflowRow)
                 .where(WorkflowRow.id == workflow_id)
                 .where(or_(
@@ -126,17 +130,19 @@ class WorkflowRunner:
                     (WorkflowRow.status == "running") & (WorkflowRow.lease_until < now),
                 ))
                 .values(status="running", lease_until=now + self.lease)
-            )
-            if result.rowcount != 1:
+                .returning(WorkflowRow.kind, WorkflowRow.case_id, WorkflowRow.payload),
+                execution_options=_PLAIN_DML,
+            ).first()
+            if claimed is None:
                 return None
-            wf = tx.session.get(WorkflowRow, workflow_id)
-            case = tx.session.get(CaseRow, wf.case_id)
-            done = {s.name: (s.result or {}) for s in tx.session.scalars(
-                select(StepRow).where(StepRow.workflow_id == workflow_id, StepRow.done))}
-            steps = [step for step in self.definitions[wf.kind] if step.name not in done]
+            kind, case_id, payload = claimed
+            platform, workspace = tx.session.execute(
+                select(CaseRow.platform, CaseRow.workspace_id).where(CaseRow.id == case_id)).one()
+            done = {name: (result or {}) for name, result in tx.session.execute(
+                select(StepRow.name, StepRow.result).where(StepRow.workflow_id == workflow_id, StepRow.done))}
+            steps = [step for step in self.definitions[kind] if step.name not in done]
             ambiguous = self._start_step(workflow_id, steps[0].name, tx.session) if steps else False
-            return _Claimed(wf.kind, wf.case_id, dict(wf.payload or {}), done, steps, ambiguous,
-                            case.platform, case.workspace_id)
+            return _Claimed(kind, case_id, dict(payload or {}), done, steps, ambiguous, platform, workspace)
 
     def _not_claimed(self, workflow_id: int) -> str:
         """Someone else holds it, it is finished, or the wake-up came early (huey rounds etas): re-arm the latter."""
@@ -180,13 +186,13 @@ class WorkflowRunner:
         if session is None:
             with self.store.transaction() as tx:
                 return self._start_step(workflow_id, name, tx.session)
-        row = session.scalar(select(StepRow).where(StepRow.workflow_id == workflow_id, StepRow.name == name))
-        if row is None:
-            session.add(StepRow(workflow_id=workflow_id, name=name, tries=1, updated_at=self.services.clock()))
-            return False
-        row.tries += 1
-        row.updated_at = self.services.clock()
-        return True
+        now = self.services.clock()
+        retried = session.execute(update(StepRow).where(StepRow.workflow_id == workflow_id, StepRow.name == name)
+                                  .values(tries=StepRow.tries + 1, updated_at=now), execution_options=_PLAIN_DML)
+        if retried.rowcount:
+            return True
+        session.execute(insert(StepRow).values(workflow_id=workflow_id, name=name, tries=1, updated_at=now))
+        return False
 
     def _finish_step(self, workflow_id: int, ctx: StepContext, step: Step, result: dict, *, start_next: str | None) -> bool:
         """Store the step's result and what it scheduled, and in the same transaction start the next step (or, after
@@ -197,14 +203,15 @@ class WorkflowRunner:
                 step.record(tx.session, ctx, result)
             for kind, key, payload, coalesce in ctx.follow_ups:
                 schedule(tx, case_id=ctx.case_id, kind=kind, key=key, payload=payload, coalesce=coalesce)
-            row = tx.session.scalar(select(StepRow).where(StepRow.workflow_id == workflow_id, StepRow.name == step.name))
-            row.done, row.result, row.updated_at = True, result, self.services.clock()
+            now = self.services.clock()
+            tx.session.execute(update(StepRow).where(StepRow.workflow_id == workflow_id, StepRow.name == step.name)
+                               .values(done=True, result=result, updated_at=now), execution_options=_PLAIN_DML)
             if start_next is None:
                 tx.session.execute(update(WorkflowRow).where(WorkflowRow.id == workflow_id).values(
-                    status="done", finished_at=self.services.clock(), lease_until=None, last_error=None))
+                    status="done", finished_at=now, lease_until=None, last_error=None), execution_options=_PLAIN_DML)
                 return False
             tx.session.execute(update(WorkflowRow).where(WorkflowRow.id == workflow_id)
-                               .values(lease_until=self.services.clock() + self.lease))
+                               .values(lease_until=now + self.lease), execution_options=_PLAIN_DML)
             return self._start_step(workflow_id, start_next, tx.session)
 
     def _complete(self, workflow_id: int) -> None:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 
-from swarm.store.db import Transaction, is_unique_violation
+from swarm.store.db import Transaction
 from swarm.store.tables import StepRow, WorkflowRow, utcnow
+
+WORKFLOWS = WorkflowRow.__table__  # plain table statements: no ORM unit of work on the hottest path
 
 
 def schedule(
@@ -23,40 +24,41 @@ def schedule(
     wake: bool = True,
     coalesce: bool = False,
     new_case: bool = False,
-) -> WorkflowRow:
-    """Add a workflow unless one with `key` exists (then return that one). Workers wake after commit.
+) -> int:
+    """Add a workflow unless one with `key` exists; returns the id of the one that will do the work. Workers wake
+    after commit.
 
     coalesce=True: for work that always acts on the latest state (re-rendering the summary), a workflow of the same
     kind for the case that has not started yet will do, so a burst of changes costs one API call, not one each.
-    new_case=True: the case was created in this transaction, so no workflow of it exists yet: skip looking (this is
-    the escalation's ack path; the unique key still guards it)."""
+    new_case=True: the case was created in this transaction, so no workflow of it can be waiting yet."""
     session = tx.session
-    if not new_case:
-        existing = session.scalar(select(WorkflowRow).where(WorkflowRow.dedupe_key == key))
-        if existing is not None:
-            return existing
-        if coalesce and (waiting := _not_started(session, case_id, kind)) is not None:
-            return waiting
-    row = WorkflowRow(case_id=case_id, kind=kind, dedupe_key=key, payload=payload or {}, next_run_at=run_at or utcnow())
-    try:
-        with session.begin_nested() if not new_case else contextlib.nullcontext():
-            session.add(row)
-            session.flush()
-    except IntegrityError as exc:  # a concurrent transaction scheduled the same work first
-        if new_case or not is_unique_violation(exc):
-            raise
-        return session.scalars(select(WorkflowRow).where(WorkflowRow.dedupe_key == key)).one()
+    if coalesce and not new_case and (waiting := _not_started(session, case_id, kind)) is not None:
+        return waiting
+    # One statement whatever happened before: the unique key decides, also against a concurrent transaction (which
+    # PostgreSQL makes this one wait for), and a conflict aborts nothing, so no savepoint is needed.
+    row = {"case_id": case_id, "kind": kind, "dedupe_key": key, "payload": payload or {}, "next_run_at": run_at or utcnow()}
+    added = session.execute(_insert(session).values(row).on_conflict_do_nothing(index_elements=["dedupe_key"])
+                            .returning(WORKFLOWS.c.id)).scalar()
+    if added is None:  # scheduled before (a re-sent request, a retried step): that workflow does the work
+        return session.scalar(select(WORKFLOWS.c.id).where(WORKFLOWS.c.dedupe_key == key))
     if wake and run_at is None:
-        tx.wake_after_commit(row.id)
+        tx.wake_after_commit(added)
     elif wake:
-        tx.after_commit.append(lambda: tx.wake_at(row.id, run_at))
-    return row
+        tx.after_commit.append(lambda: tx.wake_at(added, run_at))
+    return added
 
 
-def _not_started(session, case_id: int, kind: str) -> WorkflowRow | None:
-    return session.scalars(select(WorkflowRow).where(
-        WorkflowRow.case_id == case_id, WorkflowRow.kind == kind, WorkflowRow.status == "pending",
-        WorkflowRow.attempts == 0, ~WorkflowRow.id.in_(select(StepRow.workflow_id)))).first()
+
+def _insert(session):
+    """INSERT .. ON CONFLICT is spelled the same by both databases, but each dialect has its own construct."""
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(WORKFLOWS)
+
+
+def _not_started(session, case_id: int, kind: str) -> int | None:
+    return session.scalar(select(WORKFLOWS.c.id).where(
+        WORKFLOWS.c.case_id == case_id, WORKFLOWS.c.kind == kind, WORKFLOWS.c.status == "pending",
+        WORKFLOWS.c.attempts == 0, ~WORKFLOWS.c.id.in_(select(StepRow.workflow_id))).limit(1))
 
 
 def cancel_pending(tx: Transaction, *, case_id: int, kind: str) -> int:
