@@ -21,12 +21,14 @@ def create() -> Flask:
     """Build the app from the environment (settings, config), once per process, after gunicorn forks."""
     from config.settings import load_settings
     from integrations.web.app import create_app
-    from swarm.app.bootstrap import build
+    from swarm.app.bootstrap import build, freeze_startup_heap
 
     settings = load_settings()
     container = build(settings, migrate=False)
     require_current_schema(container.store.engine)
-    return create_app(container)
+    app = create_app(container)
+    freeze_startup_heap()
+    return app
 
 
 def require_current_schema(engine: Engine) -> None:

@@ -17,11 +17,12 @@ def serve(args: argparse.Namespace) -> int:
     from werkzeug.serving import make_server
 
     from integrations.web.app import create_app
-    from swarm.app.bootstrap import build
+    from swarm.app.bootstrap import build, freeze_startup_heap
 
     container = build(load_settings())
-    consumer = container.queue.start_consumer(workers=container.settings.workers)
     server = make_server(args.host, args.port, create_app(container), threaded=True)
+    freeze_startup_heap()
+    consumer = container.queue.start_consumer(workers=container.settings.workers)
     print(f"CaseSwarm listening on http://{args.host}:{server.server_port}  (Slack: POST /slack/events, health: GET /healthz)")
     teams_server = _start_teams(container, args.host)
     print(f"database: {_safe_url(container.settings.database_url)}  queue: {_safe_url(container.settings.queue_url)}  "
@@ -80,11 +81,12 @@ def _safe_url(url: str) -> str:
 
 
 def worker(args: argparse.Namespace) -> int:
-    from swarm.app.bootstrap import build
+    from swarm.app.bootstrap import build, freeze_startup_heap
     from workflows.queue import consumer_options
 
     container = build(load_settings())
     consumer = container.queue.huey.create_consumer(**consumer_options(args.workers or container.settings.workers))
+    freeze_startup_heap()
     print(f"CaseSwarm worker: {consumer.workers} threads on {container.settings.queue_url}")
     consumer.run()
     return 0
