@@ -1,7 +1,8 @@
 """Shared set-up for the benchmarks: the sandboxes, the real app, Slack's side of the conversation, statistics.
 
-Everything runs in one process on 127.0.0.1, as `swarm demo` does: the Slack, Jira and Salesforce sandboxes, the
-app (composition root, Flask, Bolt, werkzeug's threaded server), the huey consumer and the load generator.
+Everything runs on 127.0.0.1. start_app() puts the app (composition root, Flask, Bolt, werkzeug's threaded server,
+the huey consumer) in the benchmark's process beside the Slack, Jira and Salesforce sandboxes and the load generator,
+as `swarm demo` does; start_app_process() runs it as `swarm serve` in a process of its own, as it is deployed.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ import random
 import resource
 import secrets
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -30,9 +33,7 @@ from flask import request
 from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
-from config.settings import Settings
-
-from config.settings import load_settings
+from config.settings import Settings, load_settings
 from integrations.jira.sandbox import JiraSandbox
 from integrations.salesforce.sandbox import SalesforceSandbox
 from integrations.slack.sandbox import SlackDriver, SlackSandbox
@@ -154,18 +155,73 @@ def start_app(workdir: Path, sandboxes: Sandboxes, *, database_url: str | None =
               secret: str | None = None) -> RunningApp:
     """The real app as `swarm serve` wires it (huey on SQLite); `workers=0` leaves queued work unconsumed."""
     secret = secret or secrets.token_hex(16)
+    container = build(load_settings(**_app_settings(workdir, sandboxes, database_url, workers, secret)))
+    consumer = container.queue.start_consumer(workers=workers) if workers else None
+    server = make_server("127.0.0.1", 0, create_app(container), threaded=True)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    return RunningApp(container, f"http://127.0.0.1:{server.server_port}/slack/events", secret, server, consumer)
+
+
+def _app_settings(workdir: Path, sandboxes: Sandboxes, database_url: str | None, workers: int, secret: str) -> dict:
+    """The app's settings against the sandboxes (huey on SQLite in `workdir`), as load_settings() keywords."""
     slack, jira, salesforce = sandboxes.all()
-    settings = load_settings(
+    return dict(
         database_url=database_url or f"sqlite:///{workdir / 'caseswarm.db'}", queue_url=f"sqlite:///{workdir / 'queue.db'}",
         slack_bot_token=slack.bot_token, slack_signing_secret=secret, slack_api_url=slack.base_url + "/api/",
         jira_url=jira.base_url, jira_email="caseswarm-bot@example.com", jira_api_token="sandbox-api-token",
         salesforce_instance_url=salesforce.base_url, salesforce_access_token="sandbox-access-token",
         salesforce_ca_bundle=salesforce.ca_bundle, retry_base_seconds=0.2, retry_max_seconds=5.0, workers=max(workers, 1))
-    container = build(settings)
-    consumer = container.queue.start_consumer(workers=workers) if workers else None
-    server = make_server("127.0.0.1", 0, create_app(container), threaded=True)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    return RunningApp(container, f"http://127.0.0.1:{server.server_port}/slack/events", secret, server, consumer)
+
+
+@dataclass
+class AppProcess(RunningApp):
+    """The app as deployed: `swarm serve` in a process of its own (web and workers), configured by environment.
+
+    `container` is the benchmark's own view of the same database, for reading what happened."""
+    log: Path | None = None
+
+    def stop(self) -> None:
+        self.server.send_signal(signal.SIGTERM)
+        try:
+            self.server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.server.kill()
+            self.server.wait()
+        self.container.store.engine.dispose()
+
+
+def start_app_process(workdir: Path, sandboxes: Sandboxes, *, workers: int, secret: str | None = None) -> AppProcess:
+    """`swarm serve` with `workers` huey threads, against the sandboxes: the benchmark process then plays only Slack,
+    Jira, Salesforce and the agents, and their work does not share the app's interpreter (as the real services do
+    not). Logging as `swarm serve` does it (INFO, to a file in `workdir`)."""
+    secret = secret or secrets.token_hex(16)
+    values = _app_settings(workdir, sandboxes, None, workers, secret)
+    env = {Settings.model_fields[name].validation_alias.choices[0]: str(value) for name, value in values.items()}
+    port = _free_port()
+    log = workdir / "serve.log"
+    with open(log, "wb") as out:
+        popen = subprocess.Popen([sys.executable, "-m", "swarm.app.cli", "serve", "--port", str(port)], cwd=workdir,
+                                 env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(REPO), **env},
+                                 stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: _healthy(base) or popen.poll() is not None, timeout=60, interval=0.1, what="swarm serve")
+        if popen.poll() is not None:
+            raise RuntimeError(f"swarm serve exited with {popen.returncode}:\n{log.read_text(errors='replace')[-3000:]}")
+    except BaseException:
+        popen.kill()
+        raise
+    container = build(load_settings(**values))
+    return AppProcess(container, f"{base}/slack/events", secret, popen, None, log)
+
+
+def _healthy(base_url: str) -> bool:
+    with requests.Session() as http:
+        http.trust_env = False  # never through a proxy from the environment: 127.0.0.1
+        try:
+            return http.get(base_url + "/healthz", timeout=1).status_code == 200
+        except requests.RequestException:
+            return False
 
 
 # -- playing Slack's side ------------------------------------------------------------------------------------

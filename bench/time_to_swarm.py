@@ -6,6 +6,10 @@ who is in, so it waits for the invites); the reply in the source thread is a wor
 the channel exists and runs beside them. The floor is therefore 4 x latency. Only create -> post -> pin depend on
 each other's results: posting the summary before the invites answer would take the floor to 3 x latency, at the
 price of a chat.update for the invite outcomes.
+
+The app runs as deployed, `swarm serve` in a process of its own; this process plays Slack, Jira, Salesforce and the
+agent. The same swarms with everything in one process (as `swarm demo` runs, the sandboxes' request handling then
+sharing the app's interpreter) are measured beside it, for reference.
 """
 
 from __future__ import annotations
@@ -13,7 +17,8 @@ from __future__ import annotations
 import time
 
 from bench.common import (DEFAULT_WORKERS, Frontline, case_done, case_id_for, interactive_body, latency_summary,
-                          module_main, percentile, start_app, start_sandboxes, timed_post, wait_until, workdir)
+                          module_main, percentile, start_app, start_app_process, start_sandboxes, timed_post,
+                          wait_until, workdir)
 
 LATENCY_S = 0.050
 TARGET_RATIO = 1.3  # at p95
@@ -28,10 +33,12 @@ IDLE_S = {True: 5.0, False: 30.0}  # quick, full: how long nothing happens befor
 
 def run(quick: bool = False) -> dict:
     swarms = 8 if quick else 30
-    samples, after_idle = _measure(swarms, idle=IDLE_S[quick])
+    samples, after_idle = _measure(swarms, idle=IDLE_S[quick], own_process=True)
+    one_process, _ = _measure(swarms, idle=None, own_process=False)
     opened = [s["open"] for s in samples]
     floor_today, floor_parallel = SEQUENTIAL_TODAY * LATENCY_S, len(DEPENDENT_CHAIN) * LATENCY_S
     p95 = percentile(opened, 95)
+    opened_in_one = [s["open"] for s in one_process]
     return {
         "swarms": swarms,
         "latency_ms": LATENCY_S * 1000,
@@ -53,21 +60,31 @@ def run(quick: bool = False) -> dict:
                        "queue_pickup_ms": after_idle["queue_pickup"] * 1000},
         "target": TARGET_RATIO,
         "workers": WORKERS,
+        "in_one_process": {
+            "time_to_open": latency_summary(opened_in_one),
+            "ratio_p95": percentile(opened_in_one, 95) / floor_today,
+            "ratio_p50": percentile(opened_in_one, 50) / floor_today,
+            "breakdown_p50_ms": {part: percentile([s[part] for s in one_process], 50) * 1000
+                                 for part in ("ack", "queue_pickup", "between_calls")},
+        },
     }
 
 
-def _measure(swarms: int, *, idle: float) -> tuple[list[dict], dict]:
+def _measure(swarms: int, *, idle: float | None, own_process: bool) -> tuple[list[dict], dict | None]:
     """Swarms one after another (each waits for the previous one's work), then one more after `idle` seconds."""
     with workdir("tts") as path:
         sandboxes = start_sandboxes(latency=LATENCY_S)
-        app = start_app(path, sandboxes, workers=WORKERS)
+        app = (start_app_process(path, sandboxes, workers=WORKERS) if own_process
+               else start_app(path, sandboxes, workers=WORKERS))
         try:
             frontline, driver = Frontline(sandboxes, app.secret), app.driver(sandboxes)
             samples = [_one_swarm(app, sandboxes, frontline, driver, number) for number in range(WARM_UP + swarms)]
-            # After a quiet spell, does the next swarm still start at once? (Idle workers wait on their queue; an
-            # enqueue in their own process wakes them: workflows/waking_queue.py.)
-            time.sleep(idle)
-            after_idle = _one_swarm(app, sandboxes, frontline, driver, WARM_UP + swarms)
+            after_idle = None
+            if idle is not None:
+                # After a quiet spell, does the next swarm still start at once? (Idle workers wait on their queue;
+                # an enqueue in their own process wakes them: workflows/waking_queue.py.)
+                time.sleep(idle)
+                after_idle = _one_swarm(app, sandboxes, frontline, driver, WARM_UP + swarms)
         finally:
             app.stop()
             sandboxes.stop()
