@@ -65,6 +65,13 @@ def record_summary_digest(session: Session, ctx: StepContext, result: dict) -> N
         session.get(CaseRow, ctx.case_id).summary_digest = result["digest"]
 
 
+def refresh_summary_after(session: Session, ctx: StepContext, result: dict) -> None:
+    """Have the pinned summary re-rendered by a refresh_summary workflow, never by the workflow that changed the case:
+    a case runs one refresh at a time (definitions.ONE_AT_A_TIME), so two renders of the same message cannot land out
+    of order, and a burst of changes costs one update."""
+    ctx.follow_up("refresh_summary", f"refresh_summary:{ctx.case_id}:{ctx.kind}:{ctx.workflow_id}", coalesce=True)
+
+
 def post_resolution(ctx: StepContext) -> dict:
     case, channel_id = _channel(ctx)
     chat = ctx.chat_for_case(case)
@@ -132,10 +139,9 @@ def record_owner(session: Session, ctx: StepContext, result: dict) -> None:
 
 
 ANNOUNCE = (Step("post_notice", post_notice),)
-UPDATE_SUMMARY = Step("update_summary", update_summary, record_summary_digest)
-REFRESH_SUMMARY = (UPDATE_SUMMARY,)
-INVITE = (Step("invite", invite_pending, record_invites), Step("post_notice", post_notice), UPDATE_SUMMARY)
+REFRESH_SUMMARY = (Step("update_summary", update_summary, record_summary_digest),)
+INVITE = (Step("invite", invite_pending, record_invites), Step("post_notice", post_notice, refresh_summary_after))
 ADD_DEPARTMENT = (Step("pick_owner", pick_owner, record_owner),) + INVITE
-RESOLVE = (Step("post_resolution", post_resolution), UPDATE_SUMMARY)
+RESOLVE = (Step("post_resolution", post_resolution, refresh_summary_after),)
 ARCHIVE = (Step("archive_channel", archive_channel, record_archived),)
-REOPEN = (Step("unarchive_channel", unarchive_channel), Step("post_notice", post_notice), UPDATE_SUMMARY)
+REOPEN = (Step("unarchive_channel", unarchive_channel), Step("post_notice", post_notice, refresh_summary_after))

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from swarm.errors import RetryLater
 from swarm.store.queries import open_swarm_load
 from swarm.store.tables import CaseRow, ParticipantRow, StepRow, WorkflowRow
-from workflows.case_updates import post_notice, record_summary_digest, update_summary
+from workflows.case_updates import post_notice, refresh_summary_after
 from workflows.participants import add_picks, invite_pending, pick_of, record_invites
 from workflows.routing import case_facts, not_reachable, plan_swarm, reachable_plan
 from workflows.steps import Step, StepContext
@@ -70,16 +70,14 @@ def first_invites_done(session: Session, case_id: int) -> bool:
         WorkflowRow.case_id == case_id, WorkflowRow.kind == "open_swarm", StepRow.name == "invite", StepRow.done)) is not None
 
 
-def update_summary_if_added(ctx: StepContext) -> dict:
+def refresh_summary_if_added(session: Session, ctx: StepContext, result: dict) -> None:
     """Show who the tier brought in; a tier that adds nobody changes nothing the summary shows."""
-    if not ctx.results["route"]["picks"]:
-        return {"skipped": "the tier brought in nobody"}
-    return update_summary(ctx)
+    if ctx.results["route"]["picks"]:
+        refresh_summary_after(session, ctx, result)
 
 
 ROUTE_FOR_CUSTOMER = (
     Step("route", route_for_customer, record_customer_picks),
     Step("invite", invite_pending, record_invites),
-    Step("post_notice", post_notice),
-    Step("update_summary", update_summary_if_added, record_summary_digest),
+    Step("post_notice", post_notice, refresh_summary_if_added),
 )

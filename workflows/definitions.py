@@ -39,3 +39,8 @@ WORKFLOWS = {
     "link_ticket_channel": (),
     "ask_experts": (),
 }
+
+# Kinds of which a case runs one workflow at a time (WorkflowRunner one_at_a_time). Each refresh re-renders the
+# whole pinned summary from the case as it is when it starts; two at once could land in Slack or Teams out of order
+# and leave the older picture pinned. One at a time, the last one to run shows the latest state.
+ONE_AT_A_TIME = frozenset({"refresh_summary"})

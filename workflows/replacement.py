@@ -17,7 +17,7 @@ from swarm.ports import ExpertRequest, Notice
 from swarm.store.queries import open_swarm_load
 from swarm.store.tables import CaseRow, ParticipantRow
 from swarm.usecases.common import note
-from workflows.case_updates import update_summary
+from workflows.case_updates import refresh_summary_after
 from workflows.participants import invite_pending, record_invites
 from workflows.routing import not_reachable, reachable_pick
 from workflows.steps import Step, StepContext
@@ -100,7 +100,6 @@ def _case_and_chat(ctx: StepContext):
 REPLACE_EXPERT = (
     Step("pick", pick_replacement, record_replacement),
     Step("invite", invite_pending, record_invites),
-    Step("ask", ask_replacement),
-    Step("update_summary", update_summary),
+    Step("ask", ask_replacement, refresh_summary_after),  # the summary shows who declined and who was asked
 )
 REPLACEMENT_WORKFLOWS = {"replace_expert": REPLACE_EXPERT}

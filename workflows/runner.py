@@ -19,6 +19,9 @@ from workflows.steps import Step, StepContext, WorkflowServices
 
 log = logging.getLogger("caseswarm.workflows")
 
+_WAITING = object()  # _claim: another workflow of this one-at-a-time kind is running for the case
+_RECHECK = timedelta(seconds=1)
+
 # The runner's bookkeeping statements touch rows that no object in the session stands for: no need for the ORM to
 # look for objects to bring up to date, on every step.
 _PLAIN_DML = {"synchronize_session": False}
@@ -59,6 +62,7 @@ class WorkflowRunner:
         policy: RetryPolicy = RetryPolicy(),
         lease: timedelta = timedelta(minutes=5),
         enqueue_at: Callable[[int, datetime], None] | None = None,
+        one_at_a_time: frozenset[str] = frozenset(),
     ):
         self.services = services
         self.store = services.store
@@ -66,6 +70,7 @@ class WorkflowRunner:
         self.policy = policy
         self.lease = lease
         self.enqueue_at = enqueue_at or (lambda workflow_id, when: None)
+        self.one_at_a_time = one_at_a_time  # kinds of which a case runs one workflow at a time
 
     # -- public -------------------------------------------------------------------------------------------
     def run(self, workflow_id: int) -> str:
@@ -73,6 +78,8 @@ class WorkflowRunner:
         claimed = self._claim(workflow_id)
         if claimed is None:
             return self._not_claimed(workflow_id)
+        if claimed is _WAITING:
+            return "waiting"
         try:
             return self._run_steps(workflow_id, claimed)
         except BaseException:
@@ -83,7 +90,7 @@ class WorkflowRunner:
         """Run every workflow that is due (the periodic sweep, and tests/demo draining the queue)."""
         count = 0
         for workflow_id in self.due_ids(limit=limit):
-            if self.run(workflow_id) not in ("skipped", "not_due"):
+            if self.run(workflow_id) not in ("skipped", "not_due", "waiting"):
                 count += 1
         return count
 
@@ -117,7 +124,7 @@ class WorkflowRunner:
         return ids
 
     # -- internals ------------------------------------------------------------------------------------------
-    def _claim(self, workflow_id: int) -> _Claimed | None:
+    def _claim(self, workflow_id: int) -> _Claimed | object | None:
         """Take the lease, and in the same transaction read what the run needs and start its first step: one commit
         before the first call, not two."""
         now = self.services.clock()
@@ -136,6 +143,8 @@ class WorkflowRunner:
             if claimed is None:
                 return None
             kind, case_id, payload = claimed
+            if kind in self.one_at_a_time and self._another_running(tx, workflow_id, case_id, kind, now):
+                return _WAITING
             platform, workspace = tx.session.execute(
                 select(CaseRow.platform, CaseRow.workspace_id).where(CaseRow.id == case_id)).one()
             done = {name: (result or {}) for name, result in tx.session.execute(
@@ -143,6 +152,32 @@ class WorkflowRunner:
             steps = [step for step in self.definitions[kind] if step.name not in done]
             ambiguous = self._start_step(workflow_id, steps[0].name, tx.session) if steps else False
             return _Claimed(kind, case_id, dict(payload or {}), done, steps, ambiguous, platform, workspace)
+
+    def _another_running(self, tx, workflow_id: int, case_id: int, kind: str, now: datetime) -> bool:
+        """Is another workflow of this kind running for the case? Then hand the lease back and wait: the running one
+        wakes this one when it ends (_wake_next); a second look a second later covers a run that ends otherwise (a
+        failure, a retry, a crash once its lease expires).
+
+        The case row is locked first, so on PostgreSQL two workers claiming two such workflows of one case at once
+        take turns here (each sees the other's claim once it commits); SQLite's writers take turns anyway."""
+        tx.session.execute(select(CaseRow.id).where(CaseRow.id == case_id).with_for_update())
+        running = tx.session.scalar(select(WorkflowRow.id).where(
+            WorkflowRow.case_id == case_id, WorkflowRow.kind == kind, WorkflowRow.id != workflow_id,
+            WorkflowRow.status == "running", WorkflowRow.lease_until >= now).limit(1))
+        if running is None:
+            return False
+        tx.session.execute(update(WorkflowRow).where(WorkflowRow.id == workflow_id)
+                           .values(status="pending", lease_until=None), execution_options=_PLAIN_DML)
+        tx.after_commit.append(lambda: self.enqueue_at(workflow_id, now + _RECHECK))
+        return True
+
+    def _wake_next(self, tx, case_id: int, kind: str) -> None:
+        """A one-at-a-time workflow ended: wake the case's next one of the kind, if one is waiting."""
+        waiting = tx.session.scalar(select(WorkflowRow.id).where(
+            WorkflowRow.case_id == case_id, WorkflowRow.kind == kind, WorkflowRow.status == "pending")
+            .order_by(WorkflowRow.id).limit(1))
+        if waiting is not None:
+            tx.wake_after_commit(waiting)
 
     def _not_claimed(self, workflow_id: int) -> str:
         """Someone else holds it, it is finished, or the wake-up came early (huey rounds etas): re-arm the latter."""
@@ -209,6 +244,8 @@ class WorkflowRunner:
             if start_next is None:
                 tx.session.execute(update(WorkflowRow).where(WorkflowRow.id == workflow_id).values(
                     status="done", finished_at=now, lease_until=None, last_error=None), execution_options=_PLAIN_DML)
+                if ctx.kind in self.one_at_a_time:
+                    self._wake_next(tx, ctx.case_id, ctx.kind)
                 return False
             tx.session.execute(update(WorkflowRow).where(WorkflowRow.id == workflow_id)
                                .values(lease_until=now + self.lease), execution_options=_PLAIN_DML)

@@ -15,7 +15,7 @@ from swarm.store.db import Store, make_engine
 from swarm.store.migrate import upgrade
 from swarm.store.tables import utcnow
 from swarm.usecases.follow_up import follow_up_sweep
-from workflows.definitions import WORKFLOWS
+from workflows.definitions import ONE_AT_A_TIME, WORKFLOWS
 from workflows.queue import WorkQueue, make_huey
 from workflows.runner import RetryPolicy, WorkflowRunner
 from workflows.digest import register_weekly_digest
@@ -54,7 +54,7 @@ def build(settings: Settings, *, config: SwarmConfig | None = None, migrate: boo
     policy = RetryPolicy(settings.max_attempts, settings.retry_base_seconds, settings.retry_max_seconds)
     holder: dict[str, WorkflowRunner] = {}
     queue = WorkQueue(make_huey(settings.queue_url, immediate=settings.queue_immediate), lambda: holder["runner"])
-    runner = WorkflowRunner(services, WORKFLOWS, policy=policy, enqueue_at=queue.wake_at)
+    runner = WorkflowRunner(services, WORKFLOWS, policy=policy, enqueue_at=queue.wake_at, one_at_a_time=ONE_AT_A_TIME)
     queue.sweeps.append(lambda: follow_up_sweep(store, config=config, now=clock()))
     holder["runner"] = runner
     register_sla_clock(queue.huey, services)

@@ -1,0 +1,69 @@
+"""The pinned summary is re-rendered by one refresh at a time per case, so the picture left pinned is the latest:
+two renders of the same message in flight at once could land in Slack out of order."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import pytest
+from sqlalchemy import select
+
+from swarm.store.tables import WorkflowRow
+from tests.support.harness import start_harness
+
+MESSAGE = "Acme Corp's May invoice shows the wrong VAT rate\nThe customer needs a corrected invoice this week."
+
+
+@pytest.fixture
+def swarm(database_url, slack_sandbox, tmp_path):
+    """Workflows run only when the test says so (no immediate queue), so two can be made to overlap."""
+    harness = start_harness(database_url, slack_sandbox, queue_immediate=False, slack_timeout=5.0,
+                            queue_url=f"sqlite:///{tmp_path / 'queue.db'}")
+    yield harness
+    harness.close()
+
+
+def pending_refresh(swarm) -> int:
+    with swarm.container.store.read() as session:
+        [workflow_id] = session.scalars(select(WorkflowRow.id).where(
+            WorkflowRow.kind == "refresh_summary", WorkflowRow.status == "pending")).all()
+    return workflow_id
+
+
+def pinned_summary(swarm, channel: str) -> str:
+    [pinned] = swarm.sandbox.pins(channel)
+    return json.dumps(next(m for m in swarm.sandbox.messages(channel) if m["ts"] == pinned)["blocks"])
+
+
+def test_a_second_refresh_waits_for_the_one_in_flight_and_the_latest_state_stays_pinned(swarm):
+    swarm.escalate(MESSAGE)
+    swarm.drain()
+    channel = swarm.case().channel_id
+    runner, updates = swarm.container.runner, lambda: len(swarm.sandbox.calls("chat.update"))
+
+    swarm.command("decide Refund the VAT difference on the May invoice", channel=channel)
+    first, before = pending_refresh(swarm), updates()
+    swarm.sandbox.delay_next("chat.update", 1.5)  # Slack takes its time answering the first re-render
+    in_flight = threading.Thread(target=runner.run, args=(first,))
+    in_flight.start()
+    deadline = time.monotonic() + 5
+    while updates() == before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert updates() == before + 1, "the first refresh never reached Slack"
+
+    swarm.command("decide Send the corrected invoice by Friday", channel=channel)
+    second = pending_refresh(swarm)  # a new one: the first has started, so it cannot stand in for this change
+    assert second != first
+    assert runner.run(second) == "waiting"
+    assert updates() == before + 1  # no second render while the first is in flight
+    in_flight.join(timeout=10)
+
+    swarm.drain()  # the second one now runs, from the case as it is after both decisions
+    assert updates() == before + 2
+    summary = pinned_summary(swarm, channel)
+    assert "Refund the VAT difference" in summary and "Send the corrected invoice by Friday" in summary
+    with swarm.container.store.read() as session:
+        statuses = session.scalars(select(WorkflowRow.status).where(WorkflowRow.id.in_((first, second)))).all()
+    assert statuses == ["done", "done"]
