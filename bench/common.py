@@ -368,6 +368,25 @@ def latency_summary(seconds: list[float]) -> dict[str, float]:
             "max": max(ms) if ms else float("nan"), "mean": sum(ms) / len(ms) if ms else float("nan")}
 
 
+def pressure_stall_us() -> dict[str, int]:
+    """Linux pressure stall totals (µs): time some task waited for a CPU, and time every task waited on I/O (a disk
+    stall: each commit's fsync waits then). Empty where /proc/pressure is not available."""
+    totals = {}
+    for resource_name, line_kind in (("cpu", "some"), ("io", "full")):
+        try:
+            for line in Path(f"/proc/pressure/{resource_name}").read_text().splitlines():
+                if line.startswith(line_kind):
+                    totals[resource_name] = int(line.rsplit("total=", 1)[1])
+        except (OSError, ValueError, IndexError):
+            pass
+    return totals
+
+
+def stalled_share(before: dict[str, int], after: dict[str, int], seconds: float) -> dict[str, float]:
+    """Share of a run's wall time spent in each stall, from two pressure_stall_us() readings."""
+    return {name: (after[name] - before[name]) / 1e6 / seconds for name in before if name in after and seconds > 0}
+
+
 def peak_rss_mib() -> float:
     """Peak resident memory of this process so far (Linux reports KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -566,11 +585,12 @@ def module_main(run: Callable[..., dict], argv: list[str] | None = None) -> None
     args = parser.parse_args(argv)
     quiet_logs()
     options = dict(o.split("=", 1) for o in args.options)
-    load_before, started = os.getloadavg()[0], time.monotonic()
+    load_before, stalls_before, started = os.getloadavg()[0], pressure_stall_us(), time.monotonic()
     result = run(quick=args.quick, **options)
     # Other work on the machine shows in the load average; a figure taken at load 4 on 2 cores says so.
     result["load_average"] = {"before": load_before, "after": os.getloadavg()[0]}
     result["seconds"] = time.monotonic() - started
+    result["stalled"] = stalled_share(stalls_before, pressure_stall_us(), result["seconds"])
     result["peak_rss_mib"] = round(peak_rss_mib(), 1)
     text = json.dumps(result, indent=2, default=str)
     if args.json:

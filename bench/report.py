@@ -56,9 +56,14 @@ def _guarded(results: dict, name: str, section: Callable[[dict], str]) -> str:
 
 def _load(result: dict) -> str:
     load = result.get("load_average", {})
+    stalled = result.get("stalled", {})
+    stalls = ""
+    if stalled:  # Linux pressure stall information over the run: the machine's own noise, in numbers
+        stalls = (f" Stalled (/proc/pressure) during the run: some task waiting for a CPU {stalled.get('cpu', 0):.0%} "
+                  f"of the time, every task waiting on the disk {stalled.get('io', 0):.0%}.")
     return (f"Load average (1 min) on the 2-core machine: {load.get('before', 0):.1f} before, "
             f"{load.get('after', 0):.1f} after; took {result.get('wall_seconds', result.get('seconds', 0)):.0f} s; "
-            f"peak resident memory of the benchmark process {result.get('peak_rss_mib', 0):.0f} MiB.")
+            f"peak resident memory of the benchmark process {result.get('peak_rss_mib', 0):.0f} MiB.{stalls}")
 
 
 # -- header and summary --------------------------------------------------------------------------------------
