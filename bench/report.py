@@ -466,7 +466,16 @@ def _finding_time(results: dict) -> str:
             f"first call came {ms(idle['queue_pickup_ms'])} after the ack (an idle worker wakes when its process "
             "enqueues). Each gap holds a commit and a read or two, the HTTP round trip's own cost (slack_sdk opens a "
             "new connection per call) and, before the summary, loading and rendering it, with the other workflows "
-            "of the same case (ticket, customer, source thread) running beside it on 2 cores.")
+            "of the same case (ticket, customer, source thread) running beside it on 2 cores. "
+            f"Where p95 runs far above p50 (here {ms(tts['time_to_open']['p95'])} against "
+            f"{ms(tts['time_to_open']['p50'])}), look at the disk: each step commits durably (an fsync, on SQLite) "
+            "before the next call, so a stall of this virtual disk lands between two calls; in this run every task "
+            f"waited on the disk {_io_stalled(tts)} of the time.")
+
+
+def _io_stalled(result: dict) -> str:
+    io = result.get("stalled", {}).get("io")
+    return "(not measured here)" if io is None else f"{io:.0%}"
 
 
 def _finding_burst(results: dict) -> str:
