@@ -52,6 +52,8 @@ def update_summary(ctx: StepContext) -> dict:
             # Nothing to update: the summary, when posted, shows the facts of now, and the refresh its posting
             # schedules (open_swarm.record_pin) catches whatever lands while it is being rendered.
             return {"skipped": "the summary is not posted yet"}
+        if case.status == CaseStatus.ARCHIVED.value:  # a refresh that came after the archive: reopening refreshes
+            return {"skipped": "the case channel is archived"}
         summary = load_case_summary(session, ctx.case_id)
     digest = summary_digest(summary)
     if digest == case.summary_digest:

@@ -48,7 +48,6 @@ def schedule(
     return added
 
 
-
 def _insert(session):
     """INSERT .. ON CONFLICT is spelled the same by both databases, but each dialect has its own construct."""
     dialect = session.get_bind().dialect.name

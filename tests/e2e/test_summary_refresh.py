@@ -8,9 +8,10 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from swarm.store.tables import WorkflowRow
+from swarm.store.outbox import schedule
+from swarm.store.tables import WorkflowRow, utcnow
 from tests.support.harness import start_harness
 
 MESSAGE = "Acme Corp's May invoice shows the wrong VAT rate\nThe customer needs a corrected invoice this week."
@@ -67,3 +68,23 @@ def test_a_second_refresh_waits_for_the_one_in_flight_and_the_latest_state_stays
     with swarm.container.store.read() as session:
         statuses = session.scalars(select(WorkflowRow.status).where(WorkflowRow.id.in_((first, second)))).all()
     assert statuses == ["done", "done"]
+
+
+def test_a_refresh_that_comes_after_the_archive_leaves_the_archived_channel_alone(swarm):
+    swarm.escalate(MESSAGE)
+    swarm.drain()
+    channel = swarm.case().channel_id
+    swarm.command("resolve Corrected invoice sent", channel=channel)
+    swarm.drain()
+    with swarm.container.store.transaction() as tx:  # the configured archive delay has passed
+        tx.session.execute(update(WorkflowRow).where(WorkflowRow.kind == "archive").values(next_run_at=utcnow()))
+    swarm.drain()
+    assert swarm.sandbox.channel(channel)["is_archived"]
+    updates = len(swarm.sandbox.calls("chat.update"))
+
+    with swarm.container.store.transaction() as tx:  # e.g. a Jira status change that arrives after the archive
+        schedule(tx, case_id=1, kind="refresh_summary", key="refresh_summary:1:late")
+    swarm.drain()
+    assert len(swarm.sandbox.calls("chat.update")) == updates  # nothing sent to an archived channel
+    with swarm.container.store.read() as session:
+        assert session.scalar(select(WorkflowRow.status).where(WorkflowRow.dedupe_key == "refresh_summary:1:late")) == "done"
