@@ -10,17 +10,21 @@ where it is, or gets RetryLater for what remains of a longer one. Short windows 
 counts every RetryLater as one of the workflow's tries, and a refusal that made no call should not use them up (at
 20% faults, rescheduling for each window parked workflows that would have completed).
 
-Per process: each web or worker process keeps its own table, so with N processes a method can still be called inside
-one window by each process that has not yet had a 429 of its own. See docs/reliability.md.
+Each process keeps its own table, checked first. The long-running processes (`swarm serve`, `swarm worker`, the WSGI
+entry point) also share it through the database (swarm/store/cooldowns.py): a 429 is written there, and before each
+call the shared end of that method's window is read, so with N processes no process calls a method inside a window
+another process was given. If the database cannot be reached for it, the process's own table still holds.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 from urllib.parse import urlparse
 
 from requests import PreparedRequest, Response
@@ -33,6 +37,9 @@ WAIT_AT_MOST = 2.0  # seconds: a cool-down ending sooner is waited out by the ca
 WAIT_IN_ALL = 10.0  # seconds: short cool-downs one after another (new 429s) are waited out up to this, then reschedule
 
 
+log = logging.getLogger("caseswarm.rate_limits")
+
+
 @dataclass(frozen=True)
 class Limited:
     """What a 429 limits: a method of an account of a system."""
@@ -41,16 +48,35 @@ class Limited:
     account: str  # whose limit: a site or org URL, with a token's fingerprint for Slack
     method: str  # "chat.update", "GET services/data/{}/sobjects/Case/{}", "POST rest/api/{}/issue/{}/comment"
 
+    def key(self) -> str:
+        """Its name in the shared table (a digest: the account part holds a URL)."""
+        return hashlib.sha256(f"{self.system}\n{self.account}\n{self.method}".encode()).hexdigest()
+
+
+class SharedTable(Protocol):
+    """Cool-downs every process of the deployment sees (swarm/store/cooldowns.SharedCooldowns)."""
+
+    def until(self, key: str) -> float | None: ...  # wall-clock epoch seconds
+
+    def extend(self, key: str, until: float) -> None: ...
+
 
 class Cooldowns:
-    """Until when each limited method waits; thread-safe; the clock is injectable for tests."""
+    """Until when each limited method waits; thread-safe; the clocks are injectable for tests."""
 
-    def __init__(self, *, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(self, *, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
+                 wall_clock: Callable[[], float] = time.time) -> None:
         self._clock = clock
         self._sleep = sleep
+        self._wall_clock = wall_clock
         self._until: dict[Limited, float] = {}
         self._lock = threading.Lock()
+        self._shared: SharedTable | None = None
+        self._warned_at = float("-inf")
+
+    def share_through(self, table: SharedTable | None) -> None:
+        """Also keep the cool-downs in `table`, which the deployment's other processes read and write (None: stop)."""
+        self._shared = table
 
     def start(self, limited: Limited, retry_after: float | None) -> None:
         """A 429 said: not again before `retry_after` seconds from now (a longer window already noted stays)."""
@@ -60,11 +86,28 @@ class Cooldowns:
             now = self._clock()
             self._until = {k: t for k, t in self._until.items() if t > now}  # a handful of keys: cheap
             self._until[limited] = max(self._until.get(limited, 0.0), now + retry_after)
+        if self._shared is not None:
+            self._shared_call(self._shared.extend, limited.key(), self._wall_clock() + retry_after)
 
     def remaining(self, limited: Limited) -> float:
-        """Seconds until `limited` may be called again (0: now)."""
+        """Seconds until `limited` may be called again (0: now), by this process's table or the shared one."""
         with self._lock:
-            return max(0.0, self._until.get(limited, 0.0) - self._clock())
+            mine = max(0.0, self._until.get(limited, 0.0) - self._clock())
+        if mine or self._shared is None:
+            return mine
+        until = self._shared_call(self._shared.until, limited.key())
+        return max(0.0, until - self._wall_clock()) if until else 0.0
+
+    def _shared_call(self, call: Callable, *args):
+        """The shared table is a second line: when the database cannot answer, this process's own table still holds
+        (said in the log at most once a minute: this runs before every external call)."""
+        try:
+            return call(*args)
+        except Exception:
+            if self._clock() - self._warned_at > 60:
+                self._warned_at = self._clock()
+                log.warning("shared rate-limit cool-downs unavailable; this process's own still apply", exc_info=True)
+            return None
 
     def hold(self, limited: Limited, *, at_most: float = WAIT_AT_MOST, in_all: float = WAIT_IN_ALL) -> float:
         """Wait here while a cool-down of `limited` ends within `at_most` seconds (again, if a new 429 started another,

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from integrations.rate_limits import COOLDOWNS, Cooldowns
 from integrations.slack import blocks
 from integrations.slack.cooling_client import CoolingWebClient
 from swarm.errors import NameTaken, PermanentFailure, RetryLater
@@ -23,11 +24,11 @@ TRANSIENT_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_una
 PER_USER_OK = {"already_in_channel": "already_in_channel", "cant_invite_self": "already_in_channel"}
 
 
-def make_web_client(token: str, *, base_url: str, timeout: float) -> CoolingWebClient:
+def make_web_client(token: str, *, base_url: str, timeout: float, cooldowns: Cooldowns = COOLDOWNS) -> CoolingWebClient:
     """A WebClient that does not retry on its own: our workflows retry, after looking for what a try created. After a
     429 it makes no call of that method before Retry-After, whoever asks (integrations/slack/cooling_client.py)."""
     return CoolingWebClient(token=token, base_url=base_url, timeout=int(timeout) if timeout >= 1 else timeout,
-                            retry_handlers=[])
+                            retry_handlers=[], cooldowns=cooldowns)
 
 
 class SlackChat:

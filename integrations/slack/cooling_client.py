@@ -16,18 +16,22 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
 from integrations.notes import retry_after_seconds
-from integrations.rate_limits import COOLDOWNS, Limited, fingerprint, origin
+from integrations.rate_limits import COOLDOWNS, Cooldowns, Limited, fingerprint, origin
 
 
 class CoolingWebClient(WebClient):
+    def __init__(self, *args: Any, cooldowns: Cooldowns = COOLDOWNS, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.cooldowns = cooldowns  # the process's table (tests give each "process" its own)
+
     def cooling(self, api_method: str) -> float:
         """Seconds before `api_method` may be called again (0: now), for a caller that must not wait, like a
         listener that has to answer Slack within 3 s."""
-        return COOLDOWNS.remaining(self._limited(api_method))
+        return self.cooldowns.remaining(self._limited(api_method))
 
     def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:
         limited = self._limited(api_method)
-        left = COOLDOWNS.hold(limited)
+        left = self.cooldowns.hold(limited)
         if left:
             raise SlackApiError(f"{api_method}: cooling down after a 429 ({left:.1f} s left)",
                                 _ratelimited(self, api_method, left))
@@ -35,7 +39,7 @@ class CoolingWebClient(WebClient):
             return super().api_call(api_method, **kwargs)
         except SlackApiError as exc:
             if _status(exc) == 429:
-                COOLDOWNS.start(limited, retry_after_seconds(_retry_after_header(exc)))
+                self.cooldowns.start(limited, retry_after_seconds(_retry_after_header(exc)))
             raise
 
 

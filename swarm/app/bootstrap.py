@@ -108,3 +108,13 @@ def freeze_startup_heap() -> None:
     Called by the long-running commands (`swarm serve`, `swarm worker`, the WSGI entry point) once they are built."""
     gc.collect()
     gc.freeze()
+
+
+def share_rate_limits(container: Container) -> None:
+    """The deployment's processes honour each other's 429s: this process's cool-down table is also kept in the
+    database (integrations/rate_limits.py). For the long-running commands, not in build(): a test process builds many
+    containers, one after another, against databases that come and go."""
+    from integrations.rate_limits import COOLDOWNS
+    from swarm.store.cooldowns import SharedCooldowns
+
+    COOLDOWNS.share_through(SharedCooldowns(container.store))

@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -105,6 +106,11 @@ class Store:
         for hook in tx.after_commit:
             hook()
 
+    def writing_here(self) -> bool:
+        """Does this thread hold the process's SQLite write turn (inside a transaction)? Another write from it, on
+        another connection, would then wait for itself."""
+        return isinstance(self._writers, WriterQueue) and self._writers.held_here()
+
     def read(self) -> contextlib.AbstractContextManager[Session]:
         """A session for queries (still transactional, so a read sees one consistent snapshot)."""
         return self._read()
@@ -117,6 +123,12 @@ class Store:
                 yield session
         finally:
             session.close()
+
+
+def upsert_for(session: Session, table):
+    """INSERT for `table` with .on_conflict_do_nothing / _do_update: spelled the same by SQLite and PostgreSQL, but
+    each dialect has its own construct."""
+    return (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(table)
 
 
 def is_unique_violation(exc: IntegrityError) -> bool:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
-from swarm.store.db import Transaction
+from swarm.store.db import Transaction, upsert_for
 from swarm.store.tables import StepRow, WorkflowRow, utcnow
 
 WORKFLOWS = WorkflowRow.__table__  # plain table statements: no ORM unit of work on the hottest path
@@ -37,7 +36,7 @@ def schedule(
     # One statement whatever happened before: the unique key decides, also against a concurrent transaction (which
     # PostgreSQL makes this one wait for), and a conflict aborts nothing, so no savepoint is needed.
     row = {"case_id": case_id, "kind": kind, "dedupe_key": key, "payload": payload or {}, "next_run_at": run_at or utcnow()}
-    added = session.execute(_insert(session).values(row).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    added = session.execute(upsert_for(session, WORKFLOWS).values(row).on_conflict_do_nothing(index_elements=["dedupe_key"])
                             .returning(WORKFLOWS.c.id)).scalar()
     if added is None:  # scheduled before (a re-sent request, a retried step): that workflow does the work
         return session.scalar(select(WORKFLOWS.c.id).where(WORKFLOWS.c.dedupe_key == key))
@@ -46,12 +45,6 @@ def schedule(
     elif wake:
         tx.after_commit.append(lambda: tx.wake_at(added, run_at))
     return added
-
-
-def _insert(session):
-    """INSERT .. ON CONFLICT is spelled the same by both databases, but each dialect has its own construct."""
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(WORKFLOWS)
 
 
 def _not_started(session, case_id: int, kind: str) -> int | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, Index
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint, Index
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -223,3 +223,12 @@ class FollowUpRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     done_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class CooldownRow(Base):
+    """Until when a rate-limited method waits, for every process of the deployment (integrations/rate_limits.py)."""
+
+    __tablename__ = "rate_limit_cooldowns"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # a digest of (system, account, method)
+    until: Mapped[float] = mapped_column(Float)  # wall-clock epoch seconds: the processes may be on other machines

@@ -41,3 +41,7 @@ class WriterQueue:
                 self._owner = None
                 self._serving += 1
                 self._turns.notify_all()  # the next ticket is one of the waiters; each checks whether it is its turn
+
+    def held_here(self) -> bool:
+        """Does the calling thread hold the lock?"""
+        return self._owner == threading.get_ident()

@@ -79,3 +79,56 @@ def test_salesforce_holds_the_limited_rest_method_of_the_org(salesforce_sandbox)
     assert len(salesforce_sandbox.calls("query")) == 1
     case_id = next(c["Id"] for c in salesforce_sandbox.records("Case") if c["CaseNumber"] == "00001001")
     assert crm.get_record(case_id).number == "00001001"  # GET Case: another method, not held
+
+
+@pytest.fixture
+def shared_table(database_url, tmp_path):
+    """The cool-down table in a migrated database, as `swarm serve` and `swarm worker` share it."""
+    from config.settings import load_settings
+    from swarm.app.bootstrap import build
+    from swarm.store.cooldowns import SharedCooldowns
+
+    container = build(load_settings(database_url=database_url, queue_url=f"sqlite:///{tmp_path / 'q.db'}"))
+    yield SharedCooldowns(container.store)
+    container.store.engine.dispose()
+
+
+def test_a_429_one_process_got_holds_the_method_back_in_every_other_process(slack_sandbox, shared_table):
+    """Two processes: each has its own table (a Cooldowns of its own) and shares it through the database."""
+    from slack_sdk.errors import SlackApiError
+
+    from integrations.rate_limits import Cooldowns
+
+    processes = [Cooldowns(), Cooldowns()]
+    for table in processes:
+        table.share_through(shared_table)
+    first, second = (make_web_client(slack_sandbox.bot_token, base_url=slack_sandbox.base_url + "/api/", timeout=2,
+                                     cooldowns=table) for table in processes)
+    slack_sandbox.fail_next("chat.postMessage", 429, retry_after=30)
+    with pytest.raises(SlackApiError):
+        first.chat_postMessage(channel="CSUPPORT01", text="from the first process")
+    with pytest.raises(SlackApiError) as refused:  # the second process never saw a 429 itself
+        second.chat_postMessage(channel="CSUPPORT01", text="from the second process")
+    assert refused.value.response["error"] == "ratelimited"
+    assert 29 < float(refused.value.response.headers["Retry-After"]) <= 30
+    assert len(slack_sandbox.calls("chat.postMessage")) == 1  # only the first process's call reached Slack
+    assert second.conversations_list()["ok"]  # other methods are not held back
+
+
+def test_without_its_database_a_process_still_keeps_its_own_cool_downs(slack_sandbox, shared_table, database_url):
+    from slack_sdk.errors import SlackApiError
+    from sqlalchemy import text
+
+    from integrations.rate_limits import Cooldowns
+
+    table = Cooldowns()
+    table.share_through(shared_table)
+    with shared_table._store.engine.begin() as conn:  # the shared table is gone (a database that cannot answer)
+        conn.execute(text("DROP TABLE rate_limit_cooldowns"))
+    client = make_web_client(slack_sandbox.bot_token, base_url=slack_sandbox.base_url + "/api/", timeout=2, cooldowns=table)
+    slack_sandbox.fail_next("chat.postMessage", 429, retry_after=30)
+    for _ in range(2):
+        with pytest.raises(SlackApiError):
+            client.chat_postMessage(channel="CSUPPORT01", text="hello")
+    assert len(slack_sandbox.calls("chat.postMessage")) == 1
+    assert client.conversations_list()["ok"]  # and calls of other methods go on, the failing reads aside

@@ -87,6 +87,25 @@ def test_two_web_processes_and_two_workers_open_every_swarm_exactly_once(deploym
                    ack_ms_max=round(max(latencies)))
 
 
+def test_a_429_one_process_got_holds_the_method_back_in_every_process(deployment, slack_sandbox):
+    """Rate-limit cool-downs are shared through the database: after the 429 one worker process got, no web or worker
+    process creates a channel before its Retry-After (calls already on their way, within 0.1 s, counted apart)."""
+    urls, store = deployment
+    retry_after = 3.0
+    slack_sandbox.fail_next("conversations.create", 429, retry_after=retry_after)
+    sources = [_escalate(slack_sandbox, urls, 0)[0]]  # its swarm's create gets the 429 ...
+    processes.wait_for(lambda: any(c.fault for c in slack_sandbox.calls("conversations.create")), what="the 429")
+    with ThreadPoolExecutor(max_workers=4) as pool:  # ... then more swarms, through both web and both worker processes
+        sources += [ts for ts, _ in pool.map(lambda n: _escalate(slack_sandbox, urls, n), range(1, 9))]
+    processes.wait_for(lambda: _all_open(slack_sandbox, store, sources), what="every swarm to open", timeout=120)
+
+    creates = slack_sandbox.calls("conversations.create")
+    [refused] = [c for c in creates if c.fault]
+    inside = [c for c in creates if refused.at + 0.1 < c.at < refused.at + retry_after]
+    assert inside == [], f"{len(inside)} channels created inside the window, {[round(c.at - refused.at, 2) for c in inside]}"
+    assert len(slack_sandbox.applied_calls("conversations.create")) == len(sources)  # and every swarm still opened once
+
+
 def _escalate(slack, urls: list[str], n: int) -> tuple[str, list[float]]:
     """Shortcut and submit through web process n % 2; every fifth submission Slack also delivers to the other one,
     at the same moment. Returns (source ts, submission latencies in ms)."""
