@@ -67,13 +67,15 @@ class FaultyRun:
 def run(module_database_url, tmp_path_factory):
     size = sizes.current()
     with clean_environment(), _sandboxes() as (slack, jira, salesforce):
-        injector = FaultInjector(FaultPlan(rate=size.fault_rate, seed=SEED, retry_after=1.0, hold=1.0))
+        # Timeouts are held 2 s against 1 s clients: a margin a busy 2-core machine does not eat into (with 0.5 s
+        # clients, a views.open with no fault injected once timed out in CI and took the whole module down).
+        injector = FaultInjector(FaultPlan(rate=size.fault_rate, seed=SEED, retry_after=1.0, hold=2.0))
         injector.install(slack, jira, salesforce)
         # Nothing consumes this queue: the test's worker threads run the workflows (drain_concurrently).
         queue = tmp_path_factory.mktemp("queue") / "queue.db"
         harness = start_harness(module_database_url, slack, jira=jira, salesforce=salesforce, queue_immediate=False,
-                                queue_url=f"sqlite:///{queue}", max_attempts=12, slack_timeout=0.5, jira_timeout=0.5,
-                                salesforce_timeout=0.5)
+                                queue_url=f"sqlite:///{queue}", max_attempts=12, slack_timeout=1.0, jira_timeout=1.0,
+                                salesforce_timeout=1.0)
         try:
             result = _play(harness, jira, salesforce, injector, size)
             _record(result, size)
