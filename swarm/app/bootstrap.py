@@ -102,9 +102,9 @@ def _slack_workspaces(settings: Settings, engine):
 def freeze_startup_heap() -> None:
     """Exempt what start-up built (modules, the container, the web and Bolt apps) from the cyclic garbage collector.
 
-    A long-running process otherwise walks those ~170,000 objects in each full collection: about 100 ms, in the
-    middle of whichever request or workflow step set it off (bench/time_to_swarm.py showed it as the slowest swarm
-    of a run). Objects made later are collected as before; the frozen ones live as long as the process anyway.
+    A long-running process otherwise walks those ~170,000 objects in each full collection, in the middle of whichever
+    request or workflow step set it off (106 ms during a run of bench/time_to_swarm.py, in its `swarm serve`; 3 ms
+    frozen). Objects made later are collected as before; the frozen ones live as long as the process anyway.
     Called by the long-running commands (`swarm serve`, `swarm worker`, the WSGI entry point) once they are built."""
     gc.collect()
     gc.freeze()
