@@ -20,6 +20,8 @@ FORGET_AFTER_S = 3600.0  # an ended cool-down row is removed by the next 429 thi
 
 
 class SharedCooldowns:
+    """The shared table, as integrations.rate_limits.Cooldowns.share_through takes it (its SharedTable)."""
+
     def __init__(self, store: Store):
         self._store = store
 
@@ -42,4 +44,4 @@ class SharedCooldowns:
             tx.session.execute(insert.on_conflict_do_update(index_elements=["key"], set_={
                 "until": case((COOLDOWNS.c.until > insert.excluded.until, COOLDOWNS.c.until),
                               else_=insert.excluded.until)}))
-            tx.session.execute(delete(CooldownRow).where(CooldownRow.until < time.time() - FORGET_AFTER_S))
+            tx.session.execute(delete(COOLDOWNS).where(COOLDOWNS.c.until < time.time() - FORGET_AFTER_S))

@@ -132,3 +132,17 @@ def test_without_its_database_a_process_still_keeps_its_own_cool_downs(slack_san
             client.chat_postMessage(channel="CSUPPORT01", text="hello")
     assert len(slack_sandbox.calls("chat.postMessage")) == 1
     assert client.conversations_list()["ok"]  # and calls of other methods go on, the failing reads aside
+
+
+def test_the_shared_table_keeps_the_latest_end_a_429_gave(shared_table):
+    import time
+
+    now = time.time()
+    shared_table.extend("chat.update of a workspace", now + 30)
+    shared_table.extend("chat.update of a workspace", now + 10)  # a shorter Retry-After arriving later
+    assert shared_table.until("chat.update of a workspace") == pytest.approx(now + 30)
+    shared_table.extend("chat.update of a workspace", now + 40)
+    assert shared_table.until("chat.update of a workspace") == pytest.approx(now + 40)
+    shared_table.extend("a method limited long ago", now - 7200)  # an hour after its end, a row is forgotten
+    shared_table.extend("another method", now + 5)
+    assert shared_table.until("a method limited long ago") is None and shared_table.until("another method")
