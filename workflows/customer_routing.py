@@ -9,6 +9,7 @@ manager): nobody already in the swarm, and never a second person for a departmen
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,12 +23,13 @@ from workflows.routing import case_facts, not_reachable, plan_swarm, reachable_p
 from workflows.steps import Step, StepContext
 
 
-def schedule_if_tier_matters(ctx: StepContext, case: CaseRow, *, invites_out: bool) -> None:
+def schedule_if_tier_matters(ctx: StepContext, case: CaseRow, *, invites_out: Callable[[], bool]) -> None:
     """Re-route once for the customer's tier, if a routing rule names it, when both the customer is known and the
     swarm's first invites are out. Called by both records (the customer's, and open_swarm's invites'), with the case
-    row locked: whichever commits second sees the other and schedules it, so it never waits on a retry."""
+    row locked: whichever commits second sees the other and schedules it, so it never waits on a retry.
+    `invites_out` is asked only when a rule names the tier (for the customer's record it is a query)."""
     tier = ((case.customer_context or {}).get("tier") or "").lower()
-    if invites_out and tier and any(tier in rule.when.customer_tier for rule in ctx.services.config.rules):
+    if tier and any(tier in rule.when.customer_tier for rule in ctx.services.config.rules) and invites_out():
         ctx.follow_up("route_for_customer", f"route_for_customer:{case.id}")
 
 

@@ -123,7 +123,7 @@ def record_invites_and_open(session: Session, ctx: StepContext, result: dict) ->
     case.opened_at = ctx.services.clock()
     invited = sum(1 for p in case.participants if p.invite_status in ("invited", "already_in_channel"))
     note(session, case, "swarm_open", f"Swarm open in #{case.channel_name} with {invited} people")
-    schedule_if_tier_matters(ctx, case, invites_out=True)  # the customer may be known already
+    schedule_if_tier_matters(ctx, case, invites_out=lambda: True)  # the customer may be known already
 
 
 OPEN_SWARM = (

@@ -198,7 +198,7 @@ class WorkflowRunner:
     def _run_steps(self, workflow_id: int, claimed: _Claimed) -> str:
         steps, done, ambiguous = claimed.steps, claimed.done, claimed.ambiguous
         if not steps:  # every step was done before an earlier run could mark the workflow done
-            self._complete(workflow_id)
+            self._complete(workflow_id, claimed)
             return "done"
         for index, step in enumerate(steps):
             ctx = StepContext(workflow_id, claimed.case_id, claimed.kind, claimed.payload, done, ambiguous,
@@ -242,19 +242,22 @@ class WorkflowRunner:
             tx.session.execute(update(StepRow).where(StepRow.workflow_id == workflow_id, StepRow.name == step.name)
                                .values(done=True, result=result, updated_at=now), execution_options=_PLAIN_DML)
             if start_next is None:
-                tx.session.execute(update(WorkflowRow).where(WorkflowRow.id == workflow_id).values(
-                    status="done", finished_at=now, lease_until=None, last_error=None), execution_options=_PLAIN_DML)
-                if ctx.kind in self.one_at_a_time:
-                    self._wake_next(tx, ctx.case_id, ctx.kind)
+                self._mark_done(tx, workflow_id, ctx.case_id, ctx.kind)
                 return False
             tx.session.execute(update(WorkflowRow).where(WorkflowRow.id == workflow_id)
                                .values(lease_until=now + self.lease), execution_options=_PLAIN_DML)
             return self._start_step(workflow_id, start_next, tx.session)
 
-    def _complete(self, workflow_id: int) -> None:
+    def _complete(self, workflow_id: int, claimed: _Claimed) -> None:
         with self.store.transaction() as tx:
-            tx.session.execute(update(WorkflowRow).where(WorkflowRow.id == workflow_id).values(
-                status="done", finished_at=self.services.clock(), lease_until=None, last_error=None))
+            self._mark_done(tx, workflow_id, claimed.case_id, claimed.kind)
+
+    def _mark_done(self, tx, workflow_id: int, case_id: int, kind: str) -> None:
+        tx.session.execute(update(WorkflowRow).where(WorkflowRow.id == workflow_id).values(
+            status="done", finished_at=self.services.clock(), lease_until=None, last_error=None),
+            execution_options=_PLAIN_DML)
+        if kind in self.one_at_a_time:
+            self._wake_next(tx, case_id, kind)
 
     def _after_failure(self, workflow_id: int, step: str, reason: str, *, retryable: bool, retry_after: float | None) -> str:
         now = self.services.clock()

@@ -84,7 +84,7 @@ def record_customer(session: Session, ctx: StepContext, result: dict) -> None:
     case.customer_context = {k: result[k] for k in ("account_id", "account_name", "tier", "open_cases", "system")}
     note(session, case, "customer_found", f"Customer matched {result['system']} account {result['account_name']}"
          + (f" ({result['tier']})" if result.get("tier") else ""))
-    schedule_if_tier_matters(ctx, case, invites_out=first_invites_done(session, case.id))
+    schedule_if_tier_matters(ctx, case, invites_out=lambda: first_invites_done(session, case.id))
 
 
 def link_crm_record(ctx: StepContext) -> dict:

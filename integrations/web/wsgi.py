@@ -21,14 +21,13 @@ def create() -> Flask:
     """Build the app from the environment (settings, config), once per process, after gunicorn forks."""
     from config.settings import load_settings
     from integrations.web.app import create_app
-    from swarm.app.bootstrap import build, freeze_startup_heap, share_rate_limits
+    from swarm.app.bootstrap import build, settle_long_running
 
     settings = load_settings()
     container = build(settings, migrate=False)
     require_current_schema(container.store.engine)
     app = create_app(container)
-    share_rate_limits(container)
-    freeze_startup_heap()
+    settle_long_running(container)
     return app
 
 

@@ -105,7 +105,7 @@ def freeze_startup_heap() -> None:
     A long-running process otherwise walks those ~170,000 objects in each full collection, in the middle of whichever
     request or workflow step set it off (106 ms during a run of bench/time_to_swarm.py, in its `swarm serve`; 3 ms
     frozen). Objects made later are collected as before; the frozen ones live as long as the process anyway.
-    Called by the long-running commands (`swarm serve`, `swarm worker`, the WSGI entry point) once they are built."""
+    Called by settle_long_running."""
     gc.collect()
     gc.freeze()
 
@@ -118,3 +118,10 @@ def share_rate_limits(container: Container) -> None:
     from swarm.store.cooldowns import SharedCooldowns
 
     COOLDOWNS.share_through(SharedCooldowns(container.store))
+
+
+def settle_long_running(container: Container) -> None:
+    """What `swarm serve`, `swarm worker` and the WSGI entry point do once built: share the rate limits with the
+    deployment's other processes, then freeze the start-up heap (last: it should hold everything start-up made)."""
+    share_rate_limits(container)
+    freeze_startup_heap()

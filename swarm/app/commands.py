@@ -17,12 +17,11 @@ def serve(args: argparse.Namespace) -> int:
     from werkzeug.serving import make_server
 
     from integrations.web.app import create_app
-    from swarm.app.bootstrap import build, freeze_startup_heap, share_rate_limits
+    from swarm.app.bootstrap import build, settle_long_running
 
     container = build(load_settings())
     server = make_server(args.host, args.port, create_app(container), threaded=True)
-    share_rate_limits(container)
-    freeze_startup_heap()
+    settle_long_running(container)
     consumer = container.queue.start_consumer(workers=container.settings.workers)
     print(f"CaseSwarm listening on http://{args.host}:{server.server_port}  (Slack: POST /slack/events, health: GET /healthz)")
     teams_server = _start_teams(container, args.host)
@@ -82,13 +81,12 @@ def _safe_url(url: str) -> str:
 
 
 def worker(args: argparse.Namespace) -> int:
-    from swarm.app.bootstrap import build, freeze_startup_heap, share_rate_limits
+    from swarm.app.bootstrap import build, settle_long_running
     from workflows.queue import consumer_options
 
     container = build(load_settings())
     consumer = container.queue.huey.create_consumer(**consumer_options(args.workers or container.settings.workers))
-    share_rate_limits(container)
-    freeze_startup_heap()
+    settle_long_running(container)
     print(f"CaseSwarm worker: {consumer.workers} threads on {container.settings.queue_url}")
     consumer.run()
     return 0

@@ -115,7 +115,7 @@ def test_a_429_one_process_got_holds_the_method_back_in_every_other_process(slac
     assert second.conversations_list()["ok"]  # other methods are not held back
 
 
-def test_without_its_database_a_process_still_keeps_its_own_cool_downs(slack_sandbox, shared_table, database_url):
+def test_without_its_database_a_process_still_keeps_its_own_cool_downs(slack_sandbox, shared_table, caplog):
     from slack_sdk.errors import SlackApiError
     from sqlalchemy import text
 
@@ -132,6 +132,8 @@ def test_without_its_database_a_process_still_keeps_its_own_cool_downs(slack_san
             client.chat_postMessage(channel="CSUPPORT01", text="hello")
     assert len(slack_sandbox.calls("chat.postMessage")) == 1
     assert client.conversations_list()["ok"]  # and calls of other methods go on, the failing reads aside
+    said = [r.getMessage() for r in caplog.records if r.name == "caseswarm.rate_limits"]
+    assert said == ["shared rate-limit cool-downs unavailable; this process's own still apply"]  # once, not per call
 
 
 def test_the_shared_table_keeps_the_latest_end_a_429_gave(shared_table):
