@@ -161,6 +161,8 @@ def _outcome(app, sandboxes, escalations: list) -> dict:
                                        CaseRow.channel_id, CaseRow.ticket_key)).all()
         failed = session.execute(select(WorkflowRow.kind, WorkflowRow.last_error).where(WorkflowRow.status == "failed")).all()
         attempts = session.scalar(select(func.sum(WorkflowRow.attempts)))
+        summary_keys = dict(session.execute(select(CaseRow.channel_id, WorkflowRow.id).join(WorkflowRow, WorkflowRow.case_id == CaseRow.id)
+                                            .where(WorkflowRow.kind == "open_swarm")).all())
     by_source = Counter((c.source_channel, c.source_message) for c in cases)
     case_channels = [c for c in sandboxes.slack.channels() if c["name"].startswith("case-")]
     labels = Counter(label for issue in sandboxes.jira.issues() for label in issue.labels if label != "caseswarm")
@@ -174,19 +176,26 @@ def _outcome(app, sandboxes, escalations: list) -> dict:
         "tickets": len(sandboxes.jira.issues()),
         "duplicate_tickets": sum(n - 1 for n in labels.values() if n > 1),
         "cases_without_ticket": sum(1 for c in cases if not c.ticket_key),
-        **_message_checks(sandboxes, case_channels, escalations),
+        **_message_checks(sandboxes, case_channels, escalations, summary_keys),
         "failed_workflows": Counter(kind for kind, _ in failed),
         "failed_reasons": sorted({error for _, error in failed if error})[:5],
         "retried_attempts": attempts or 0,
     }
 
 
-def _message_checks(sandboxes, case_channels: list[dict], escalations: list) -> dict:
-    """One pinned summary per channel and one bot reply per source thread: no effect twice."""
+def _message_checks(sandboxes, case_channels: list[dict], escalations: list, summary_workflows: dict) -> dict:
+    """One pinned summary per channel, one bot reply per source thread and no post twice: no effect twice.
+
+    A case channel may rightly hold more than the summary (a Platinum customer's tier re-route says whom it brought
+    in), so posts are told apart by the effect key each carries in its metadata (`wf<workflow id>`)."""
     slack = sandboxes.slack
     bot = slack.bot_user_id
-    summaries = Counter(sum(1 for m in slack.messages(c["id"]) if m.get("user") == bot) for c in case_channels)
-    pins = Counter(len(slack.pins(c["id"])) for c in case_channels)
+    summaries, pins, posts = Counter(), Counter(), Counter()  # summaries / pins: how many a channel has -> channels
+    for channel in case_channels:
+        keys = Counter(_effect_key(m) for m in slack.messages(channel["id"]) if m.get("user") == bot)
+        posts.update({(channel["id"], key): n for key, n in keys.items()})
+        summaries[keys.get(f"wf{summary_workflows.get(channel['id'])}", 0)] += 1
+        pins[len(slack.pins(channel["id"]))] += 1
     replies = Counter()
     for channel in {e.channel for e in escalations}:
         for message in slack.messages(channel, include_replies=True):
@@ -195,9 +204,15 @@ def _message_checks(sandboxes, case_channels: list[dict], escalations: list) -> 
     return {
         "channels_with_one_summary": summaries.get(1, 0),
         "channels_with_one_pin": pins.get(1, 0),
+        "duplicate_posts": sum(n - 1 for n in posts.values() if n > 1),
+        "other_bot_posts": sum(posts.values()) - sum(n * channels for n, channels in summaries.items()),
         "threads_with_one_reply": sum(1 for e in escalations if replies.get(e.ts) == 1),
         "threads_with_several_replies": sum(1 for n in replies.values() if n > 1),
     }
+
+
+def _effect_key(message: dict) -> str | None:
+    return ((message.get("metadata") or {}).get("event_payload") or {}).get("effect_key")
 
 
 if __name__ == "__main__":

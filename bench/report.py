@@ -327,6 +327,8 @@ def _burst(results: dict) -> str:
         ["cases without a linked issue", o["cases_without_ticket"], 0],
         ["channels with exactly one summary / one pin", f"{o['channels_with_one_summary']} / {o['channels_with_one_pin']}", f"{n} / {n}"],
         ["source threads with exactly one reply", o["threads_with_one_reply"], n],
+        ["messages posted twice (the same effect key in a channel)", o.get("duplicate_posts", "–"), 0],
+        ["other bot posts in case channels (a Platinum customer's tier re-route)", o.get("other_bot_posts", "–"), "–"],
         ["workflows parked as failed", sum(o["failed_workflows"].values()) or 0, 0],
         ["retries (attempts recorded on workflows)", o["retried_attempts"], "–"],
     ]
@@ -484,7 +486,8 @@ def _finding_burst(results: dict) -> str:
         return ""
     o, n = burst["outcome"], burst["distinct"]
     clean = (o["cases"] == o["case_channels"] == o["tickets"] == n and o["lost"] == 0 and not o["failed_workflows"]
-             and o["threads_with_one_reply"] == n and o["channels_with_one_pin"] == n)
+             and o["threads_with_one_reply"] == n and o["channels_with_one_pin"] == n
+             and o["channels_with_one_summary"] == n and not o.get("duplicate_posts"))
     verdict = ("**No duplicate and nothing lost in the burst**: one case, channel, issue, pinned summary and thread "
                "reply per distinct escalation, despite re-sends racing their originals and double submits."
                if clean else "**The burst did not end clean**: see the outcome table in section 4.")
