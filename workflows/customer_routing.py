@@ -1,7 +1,8 @@
 """Routing rules on the customer's tier, which only the CRM knows.
 
 The CRM lookup runs beside the swarm's opening, so the first routing usually happens before the tier is known. When
-the customer is found with a tier and the swarm's first invites are out, `route_for_customer` compares the plan
+the customer is found with a tier and the swarm's summary is posted (its first invites are out by then: the summary
+shows them), `route_for_customer` compares the plan
 with the tier against the plan without it and brings in only what the tier adds (a rule's departments, its
 manager): nobody already in the swarm, and never a second person for a department that is already covered.
 """
@@ -23,21 +24,24 @@ from workflows.routing import case_facts, not_reachable, plan_swarm, reachable_p
 from workflows.steps import Step, StepContext
 
 
-def schedule_if_tier_matters(ctx: StepContext, case: CaseRow, *, invites_out: Callable[[], bool]) -> None:
+def schedule_if_tier_matters(ctx: StepContext, case: CaseRow, *, summary_posted: Callable[[], bool]) -> None:
     """Re-route once for the customer's tier, if a routing rule names it, when both the customer is known and the
-    swarm's first invites are out. Called by both records (the customer's, and open_swarm's invites'), with the case
+    swarm's summary is posted. Called by both records (the customer's, and open_swarm's summary's), with the case
     row locked: whichever commits second sees the other and schedules it, so it never waits on a retry.
-    `invites_out` is asked only when a rule names the tier (for the customer's record it is a query)."""
+    `summary_posted` is asked only when a rule names the tier (for the customer's record it is a query).
+
+    Why after the summary, not after the first invites: the re-route then runs while the opening's last call (the
+    pin) is in flight, instead of taking the process from the opening's summary and pin (bench/time_to_swarm.py)."""
     tier = ((case.customer_context or {}).get("tier") or "").lower()
-    if tier and any(tier in rule.when.customer_tier for rule in ctx.services.config.rules) and invites_out():
+    if tier and any(tier in rule.when.customer_tier for rule in ctx.services.config.rules) and summary_posted():
         ctx.follow_up("route_for_customer", f"route_for_customer:{case.id}")
 
 
 def route_for_customer(ctx: StepContext) -> dict:
     with ctx.services.store.read() as session:
         case = session.get(CaseRow, ctx.case_id)
-        if not first_invites_done(session, case.id):  # not scheduled so, unless by an older version
-            raise RetryLater("waiting for the swarm's first invites before adding what the customer tier brings",
+        if not summary_posted(session, case.id):  # not scheduled so, unless by an older version
+            raise RetryLater("waiting for the swarm's summary before adding what the customer tier brings",
                              retry_after=1)
         present = set(session.scalars(select(ParticipantRow.user_id).where(ParticipantRow.case_id == case.id)))
         load = open_swarm_load(session)
@@ -67,9 +71,9 @@ def record_customer_picks(session: Session, ctx: StepContext, result: dict) -> N
         add_picks(session, session.get(CaseRow, ctx.case_id), result)
 
 
-def first_invites_done(session: Session, case_id: int) -> bool:
+def summary_posted(session: Session, case_id: int) -> bool:
     return session.scalar(select(StepRow.id).join(WorkflowRow, WorkflowRow.id == StepRow.workflow_id).where(
-        WorkflowRow.case_id == case_id, WorkflowRow.kind == "open_swarm", StepRow.name == "invite", StepRow.done)) is not None
+        WorkflowRow.case_id == case_id, WorkflowRow.kind == "open_swarm", StepRow.name == "post_summary", StepRow.done)) is not None
 
 
 def refresh_summary_if_added(session: Session, ctx: StepContext, result: dict) -> None:

@@ -96,8 +96,9 @@ def post_summary(ctx: StepContext) -> dict:
 
 
 def record_summary(session: Session, ctx: StepContext, result: dict) -> None:
-    case = session.get(CaseRow, ctx.case_id)
+    case = session.get(CaseRow, ctx.case_id, with_for_update=True)  # see schedule_if_tier_matters
     case.summary_message_id, case.summary_digest = result["message_id"], result.get("digest")
+    schedule_if_tier_matters(ctx, case, summary_posted=lambda: True)  # the customer may be known already
 
 
 def pin_summary(ctx: StepContext) -> dict:
@@ -116,19 +117,21 @@ def record_pin(session: Session, ctx: StepContext, result: dict) -> None:
 def record_invites_and_open(session: Session, ctx: StepContext, result: dict) -> None:
     """The channel exists and the people are in: the swarm is open (before the summary, which shows it). In the
     invites' own transaction: a step of its own cost a commit between two calls."""
-    case = session.get(CaseRow, ctx.case_id, with_for_update=True)  # see schedule_if_tier_matters
+    case = session.get(CaseRow, ctx.case_id)
     record_invites(session, ctx, result)
     if case.status == CaseStatus.OPENING.value:
         case.status = CaseStatus.OPEN.value
     case.opened_at = ctx.services.clock()
     invited = sum(1 for p in case.participants if p.invite_status in ("invited", "already_in_channel"))
     note(session, case, "swarm_open", f"Swarm open in #{case.channel_name} with {invited} people")
-    schedule_if_tier_matters(ctx, case, invites_out=lambda: True)  # the customer may be known already
 
 
+# The invite and the pin are idempotent where they land and need only the result of the step before them, so each
+# goes out while that step's record commits: two commits off the critical path (Step.overlaps_previous_record).
+# The summary is not: it shows the invites' outcomes, so it waits for their record.
 OPEN_SWARM = (
     Step("create_channel", create_channel, record_channel),
-    Step("invite", invite_pending, record_invites_and_open),
+    Step("invite", invite_pending, record_invites_and_open, overlaps_previous_record=True),
     Step("post_summary", post_summary, record_summary),
-    Step("pin_summary", pin_summary, record_pin),
+    Step("pin_summary", pin_summary, record_pin, overlaps_previous_record=True),
 )

@@ -12,14 +12,22 @@ from workflows.steps import StepContext
 
 
 def invite_pending(ctx: StepContext) -> dict:
-    """Invite everyone not yet invited; per-user errors come back as outcomes, transient errors raise."""
+    """Invite everyone not yet invited; per-user errors come back as outcomes, transient errors raise.
+
+    In a swarm's opening the channel and the routing's picks may still be committing beside this call
+    (Step.overlaps_previous_record): they are taken from the create_channel result as well as from the case."""
+    created = ctx.results.get("create_channel") or {}
     with ctx.services.store.read() as session:
         case = session.get(CaseRow, ctx.case_id)
-        if not case.channel_id:
+        channel_id, chat = case.channel_id or created.get("channel_id"), ctx.chat_for_case(case)
+        if not channel_id:
             raise RetryLater("the case channel is not created yet", retry_after=2)
-        channel_id, chat = case.channel_id, ctx.chat_for_case(case)
-        pending = list(session.scalars(select(ParticipantRow.user_id).where(
-            ParticipantRow.case_id == case.id, ParticipantRow.invite_status == "pending")))
+        statuses = dict(session.execute(select(ParticipantRow.user_id, ParticipantRow.invite_status)
+                                        .where(ParticipantRow.case_id == case.id).order_by(ParticipantRow.id)).all())
+    pending = [user for user, status in statuses.items() if status == "pending"]
+    for pick in created.get("picks", ()):  # add_picks skips whoever is in the case already, and so does this
+        if pick["user_id"] not in statuses and pick["user_id"] not in pending:
+            pending.append(pick["user_id"])
     if not pending:
         return {"outcomes": []}
     outcomes = chat.invite(channel_id, pending)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -25,6 +26,10 @@ _RECHECK = timedelta(seconds=1)
 # The runner's bookkeeping statements touch rows that no object in the session stands for: no need for the ORM to
 # look for objects to bring up to date, on every step.
 _PLAIN_DML = {"synchronize_session": False}
+
+# Where the record of a step commits while the next step's call is in flight (Step.overlaps_previous_record). Shared
+# by the process's runners; its threads start on first use.
+_RECORDER = ThreadPoolExecutor(max_workers=4, thread_name_prefix="caseswarm-record")
 
 
 @dataclass(frozen=True)
@@ -73,9 +78,14 @@ class WorkflowRunner:
         self.one_at_a_time = one_at_a_time  # kinds of which a case runs one workflow at a time
 
     # -- public -------------------------------------------------------------------------------------------
-    def run(self, workflow_id: int) -> str:
-        """Run one workflow if it is due and nobody else holds it; returns its status afterwards."""
-        claimed = self._claim(workflow_id)
+    def run(self, workflow_id: int, *, then: Callable[[], object] | None = None) -> str:
+        """Run one workflow if it is due and nobody else holds it; returns its status afterwards. `then` runs once
+        the claim is settled, whatever it found."""
+        try:
+            claimed = self._claim(workflow_id)
+        finally:
+            if then is not None:
+                then()
         if claimed is None:
             return self._not_claimed(workflow_id)
         if claimed is _WAITING:
@@ -200,20 +210,33 @@ class WorkflowRunner:
         if not steps:  # every step was done before an earlier run could mark the workflow done
             self._complete(workflow_id, claimed)
             return "done"
-        for index, step in enumerate(steps):
-            ctx = StepContext(workflow_id, claimed.case_id, claimed.kind, claimed.payload, done, ambiguous,
-                              self.services, case_platform=claimed.platform, case_workspace=claimed.workspace)
-            try:
-                result = step.act(ctx) or {}
-            except ExternalError as exc:
-                return self._after_failure(workflow_id, step.name, exc.reason, retryable=exc.retryable, retry_after=exc.retry_after)
-            except Exception as exc:  # a bug or an unexpected library error: keep the work, retry, then park it
-                log.exception("workflow=%s step=%s unexpected error", workflow_id, step.name)
-                return self._after_failure(workflow_id, step.name, f"{type(exc).__name__}: {exc}", retryable=True, retry_after=None)
-            following = steps[index + 1].name if index + 1 < len(steps) else None
-            ambiguous = self._finish_step(workflow_id, ctx, step, result, start_next=following)
-            done[step.name] = result
-        return "done"
+        recording: Future | None = None  # the previous step's record, committing beside this step's call
+        try:
+            for index, step in enumerate(steps):
+                ctx = StepContext(workflow_id, claimed.case_id, claimed.kind, claimed.payload, done, ambiguous,
+                                  self.services, case_platform=claimed.platform, case_workspace=claimed.workspace)
+                try:
+                    result = step.act(ctx) or {}
+                except ExternalError as exc:
+                    _settle(recording)  # the failing step was started by that record: let it land first
+                    return self._after_failure(workflow_id, step.name, exc.reason, retryable=exc.retryable, retry_after=exc.retry_after)
+                except Exception as exc:  # a bug or an unexpected library error: keep the work, retry, then park it
+                    _settle(recording)
+                    log.exception("workflow=%s step=%s unexpected error", workflow_id, step.name)
+                    return self._after_failure(workflow_id, step.name, f"{type(exc).__name__}: {exc}", retryable=True, retry_after=None)
+                _settle(recording)
+                recording = None
+                done[step.name] = result
+                following = steps[index + 1] if index + 1 < len(steps) else None
+                if following is not None and following.overlaps_previous_record:
+                    recording = _RECORDER.submit(self._finish_step, workflow_id, ctx, step, result, start_next=following.name)
+                    ambiguous = False  # the next step starts in that record's transaction: no earlier try of it exists
+                else:
+                    ambiguous = self._finish_step(workflow_id, ctx, step, result, start_next=following.name if following else None)
+            return "done"
+        finally:
+            if recording is not None:  # an act raised past the handlers above (a stand-in for a crash): no record races on
+                wait([recording])
 
     def _start_step(self, workflow_id: int, name: str, session=None) -> bool:
         """Record that `name` is about to act; True if an earlier try started it and never recorded a result (it
@@ -281,3 +304,9 @@ class WorkflowRunner:
                  f"{wf.kind} parked after {wf.attempts} tries at step {step}: {reason}. Replay with: swarm retry {case.key}")
             log.error("workflow=%s kind=%s case=%s step=%s parked reason=%s", workflow_id, wf.kind, case.key, step, reason)
             return "failed"
+
+
+def _settle(recording: Future | None) -> None:
+    """Wait for an overlapped record to commit; its failure (the database, not the call) fails the run."""
+    if recording is not None:
+        recording.result()

@@ -69,9 +69,15 @@ Record = Callable[[Session, StepContext, dict], None]
 @dataclass(frozen=True)
 class Step:
     """`act` talks to the outside world and returns what it created; `record` stores that in the same
-    transaction that marks the step done, so a crash can never leave an effect unrecorded AND marked done."""
+    transaction that marks the step done, so a crash can never leave an effect unrecorded AND marked done.
+
+    overlaps_previous_record: this step may act while the previous step's record is still committing (on a helper
+    thread, beside this step's call), so that commit is off the swarm's critical path. Only for a step whose effect
+    is idempotent where it lands (a crash before that commit re-runs the previous step, which looks before creating,
+    and then this one again) and which takes what the previous step made from `ctx.results`, not the database."""
 
     name: str
     act: Act
     record: Record | None = None
     extra: dict = field(default_factory=dict)
+    overlaps_previous_record: bool = False

@@ -14,7 +14,7 @@ from swarm.model import CaseStatus
 from swarm.store.queries import load_case_summary
 from swarm.store.tables import CaseRow, DecisionRow, WorkflowRow
 from swarm.usecases.common import note
-from workflows.customer_routing import first_invites_done, schedule_if_tier_matters
+from workflows.customer_routing import schedule_if_tier_matters, summary_posted
 from workflows.steps import Step, StepContext
 
 
@@ -84,7 +84,7 @@ def record_customer(session: Session, ctx: StepContext, result: dict) -> None:
     case.customer_context = {k: result[k] for k in ("account_id", "account_name", "tier", "open_cases", "system")}
     note(session, case, "customer_found", f"Customer matched {result['system']} account {result['account_name']}"
          + (f" ({result['tier']})" if result.get("tier") else ""))
-    schedule_if_tier_matters(ctx, case, invites_out=lambda: first_invites_done(session, case.id))
+    schedule_if_tier_matters(ctx, case, summary_posted=lambda: summary_posted(session, case.id))
 
 
 def link_crm_record(ctx: StepContext) -> dict:

@@ -3,6 +3,7 @@ still opens, exactly once."""
 
 from __future__ import annotations
 
+import dataclasses
 
 import pytest
 from sqlalchemy import update
@@ -82,7 +83,7 @@ def _crash_after(step_name: str):
         def act(ctx):
             step.act(ctx)
             raise Crash(step_name)
-        return Step(step.name, act, step.record)
+        return dataclasses.replace(step, act=act)
     return {kind: tuple(crash_then(s) if f"{kind}.{s.name}" == step_name else s for s in steps)
             for kind, steps in WORKFLOWS.items()}
 
@@ -107,6 +108,48 @@ def test_crash_after_each_step_resumes_on_restart_without_duplicates(database_ur
         _opened_once(restarted)
         assert len(slack_sandbox.replies("CSUPPORT01", ts)) == 2  # the message and exactly one link to the swarm
         assert len(slack_sandbox.applied_calls("conversations.create")) == 1
+    finally:
+        restarted.close()
+
+
+def _record_never_commits(step_name: str):
+    """The process dies while `step_name`'s record is still committing, after the next step's call went out
+    beside it (Step.overlaps_previous_record): that record never lands."""
+    def crash_instead(step: Step) -> Step:
+        def record(session, ctx, result):
+            raise Crash(f"{step_name} record")
+        return dataclasses.replace(step, record=record)
+    return {kind: tuple(crash_instead(s) if f"{kind}.{s.name}" == step_name else s for s in steps)
+            for kind, steps in WORKFLOWS.items()}
+
+
+@pytest.mark.parametrize("step, then", [("open_swarm.create_channel", "conversations.invite"),
+                                        ("open_swarm.post_summary", "pins.add")])
+def test_a_crash_while_a_record_commits_beside_the_next_call_resumes_without_duplicates(database_url, slack_sandbox, tmp_path,
+                                                                                       step, then):
+    first = start_harness(database_url, slack_sandbox, queue_immediate=False, queue_url=f"sqlite:///{tmp_path / 'q1.db'}")
+    first.escalate(MESSAGE, customer="Initech", category="operations")
+    crashing = WorkflowRunner(first.container.runner.services, _record_never_commits(step))
+    with pytest.raises(Crash):
+        crashing.run_due()
+    assert len(slack_sandbox.applied_calls(then)) == 1  # the next step's call went out before the record was lost
+    with first.container.store.transaction() as tx:
+        tx.session.execute(update(WorkflowRow).values(status="running", lease_until=utcnow()))
+    first.close()
+
+    restarted = start_harness(database_url, slack_sandbox, queue_url=f"sqlite:///{tmp_path / 'q2.db'}")
+    try:
+        restarted.drain()
+        channel = _opened_once(restarted)
+        assert len(slack_sandbox.applied_calls("conversations.create")) == 1
+        case = restarted.case()
+        people = {p.user_id: p.invite_status for p in case.participants}
+        # Everyone in the channel is on the case, each added once: a repeated invite is answered already_in_channel.
+        assert slack_sandbox.members(channel["id"]) - {slack_sandbox.bot_user_id} == set(people)
+        assert set(people.values()) <= {"invited", "already_in_channel"}
+        # The first invite already asked for everyone, the routing's picks included, though their rows were never
+        # committed: the invite took them from the create step's result.
+        assert set(slack_sandbox.applied_calls("conversations.invite")[0].params["users"].split(",")) == set(people)
     finally:
         restarted.close()
 
