@@ -110,7 +110,7 @@ def _one_swarm(app, sandboxes, frontline: Frontline, driver, number: int) -> dic
 def _read_logs(sandboxes, marks: dict, submitted: float, ack: float) -> dict:
     slack_arrivals = [r for r in sandboxes.slack.calls()[marks["slack"][0]:] if r.at >= submitted]
     slack_finished = [f for f in sandboxes.finished["slack"][marks["slack"][1]:] if f[1] >= submitted]
-    open_finished = [end for call, end in _paired(slack_arrivals, slack_finished) if end is not None and _opens(call)]
+    open_finished = [end for call, end in _opening(_paired(slack_arrivals, slack_finished)) if end is not None]
     first_open_call = min(r.at for r in slack_arrivals if r.method == "conversations.create")
     opened = max(open_finished) - submitted
     jira_finished = [at for _, at in sandboxes.finished["jira"][marks["jira"][1]:]]
@@ -128,13 +128,23 @@ def _read_logs(sandboxes, marks: dict, submitted: float, ack: float) -> dict:
     }
 
 
-def _opens(call) -> bool:
-    """One of the calls that open the swarm: create, invite, the summary, its pin, the reply in the source thread
-    (not the experts' "can you take it?" question, posted under the summary once it is there)."""
-    if call.method == "chat.postMessage":
-        params = call.params
-        return bool(params.get("thread_ts")) or "Record decision" in str(params.get("blocks"))
-    return call.method in OPEN_CALLS
+def _opening(pairs: list[tuple]) -> list[tuple]:
+    """The calls that open the swarm: create, the first invite, the summary, its pin, the reply in the source thread.
+    A Platinum customer's tier brings more people once the summary is posted (workflows/customer_routing.py): that
+    second invite, its notice and the summary's refresh come after the opening, and are not part of it."""
+    opening, invited = [], False
+    for call, end in pairs:
+        if call.method == "conversations.invite":
+            if not invited:
+                opening.append((call, end))
+            invited = True
+        elif call.method == "chat.postMessage":
+            params = call.params
+            if params.get("thread_ts") or "Record decision" in str(params.get("blocks")):
+                opening.append((call, end))
+        elif call.method in OPEN_CALLS:
+            opening.append((call, end))
+    return opening
 
 
 def _paired(arrivals, finishes) -> list[tuple]:
