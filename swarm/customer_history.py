@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from swarm.store.tables import CaseRow
+from swarm.store.tables import CaseRow, case_key
 
 REPEAT_WINDOW = timedelta(days=30)
 RECENT_SHOWN = 3
@@ -45,19 +45,40 @@ class CustomerHistory:
 
 def customer_history(session: Session, *, customer: str, before_case_id: int, at: datetime) -> CustomerHistory:
     """Earlier cases of the same customer (matched case-insensitively on the name or account id typed)."""
-    same_customer = (func.lower(func.trim(CaseRow.customer)) == customer.strip().lower()) & (CaseRow.id != before_case_id)
-    earlier = list(session.scalars(select(CaseRow).where(same_customer, CaseRow.created_at <= at)
-                                   .order_by(CaseRow.created_at.desc())))
-    window_start = at - REPEAT_WINDOW
-    in_window = sum(1 for c in earlier if c.created_at >= window_start) + 1
-    contacts = [t for c in earlier for t in (c.created_at, c.resolved_at) if t is not None]
+    recent = session.execute(_EARLIER_CASES, {"customer": _normalised(customer), "before": before_case_id, "at": at,
+                                              "window_start": at - REPEAT_WINDOW}).all()
+    if not recent:
+        return CustomerHistory(prior_cases=0, open_cases=0, escalations_in_window=1, last_contact=None, recent=())
+    totals = recent[0]
+    contacts = [t for t in (totals.last_opened, totals.last_resolved) if t is not None]
     return CustomerHistory(
-        prior_cases=len(earlier),
-        open_cases=sum(1 for c in earlier if c.status in ("opening", "open")),
-        escalations_in_window=in_window,
-        last_contact=max(contacts) if contacts else None,
-        recent=tuple(PriorCase(c.key, c.title, c.status, c.created_at, c.resolution) for c in earlier[:RECENT_SHOWN]),
+        prior_cases=totals.prior,
+        open_cases=totals.still_open,
+        escalations_in_window=totals.in_window + 1,
+        last_contact=max(contacts),
+        recent=tuple(PriorCase(case_key(r.id), r.title, r.status, r.created_at, r.resolution) for r in recent),
     )
+
+
+def _normalised(customer: str) -> str:
+    return customer.strip().lower()
+
+
+# One query, built once (building it cost more than running it): the few cases shown, each carrying the counts over
+# all of the customer's earlier cases (window aggregates, computed before the limit). Every summary render asks, and
+# a customer with years of cases must not cost a read of each.
+_EARLIER_CASES = (
+    select(CaseRow.id, CaseRow.title, CaseRow.status, CaseRow.created_at, CaseRow.resolution,
+           func.count().over().label("prior"),
+           func.count().filter(CaseRow.status.in_(("opening", "open"))).over().label("still_open"),
+           func.count().filter(CaseRow.created_at >= bindparam("window_start")).over().label("in_window"),
+           func.max(CaseRow.created_at).over().label("last_opened"),
+           func.max(CaseRow.resolved_at).over().label("last_resolved"))
+    .where(func.lower(func.trim(CaseRow.customer)) == bindparam("customer"),  # as migration 0011 indexes it
+           CaseRow.id != bindparam("before"), CaseRow.created_at <= bindparam("at"))
+    .order_by(CaseRow.created_at.desc(), CaseRow.id.desc())
+    .limit(RECENT_SHOWN)
+)
 
 
 def _ordinal(n: int) -> str:

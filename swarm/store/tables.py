@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint, Index
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -36,8 +36,14 @@ class Base(DeclarativeBase):
     pass
 
 
+def case_key(number: int) -> str:
+    return f"CS-{number}"
+
+
 class CaseRow(Base):
     __tablename__ = "cases"
+    # Earlier cases of a customer are looked up on every summary render (swarm/customer_history.py).
+    __table_args__ = (Index("ix_cases_customer_normalised", func.lower(func.trim(text("customer")))),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
@@ -81,7 +87,7 @@ class CaseRow(Base):
 
     @property
     def key(self) -> str:
-        return f"CS-{self.id}"
+        return case_key(self.id)
 
 
 class ParticipantRow(Base):

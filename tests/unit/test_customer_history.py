@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import event
 
 from swarm.customer_history import customer_history
 from swarm.store.db import Store, make_engine
@@ -62,3 +63,30 @@ def test_open_cases_recent_first_and_last_contact(store):
     assert history.open_cases == 1
     assert [p.title for p in history.recent] == ["problem 4", "problem 12"]
     assert history.last_contact == NOW - timedelta(days=4)  # the open case's escalation is the latest contact
+
+
+def test_a_long_history_is_counted_whole_and_shows_the_three_latest(store):
+    with store.transaction() as tx:
+        for days in range(1, 51):  # one case a day for 50 days, every tenth still open
+            add_case(tx.session, "Umbrella", days, status="open" if days % 10 == 0 else "archived")
+        current = add_case(tx.session, "Umbrella", 0, status="open")
+        history = customer_history(tx.session, customer="Umbrella", before_case_id=current.id, at=NOW)
+    assert (history.prior_cases, history.open_cases) == (50, 5)
+    assert history.repeat_callout == "31st escalation in 30 days"  # days 1..30, and this one
+    assert [p.title for p in history.recent] == ["problem 1", "problem 2", "problem 3"]
+    assert history.last_contact == NOW - timedelta(days=1) + timedelta(hours=5)  # yesterday's case, resolved
+
+
+def test_the_customer_s_earlier_cases_are_found_through_the_index(store):
+    """Every summary render asks: with years of cases, reading the whole table each time would not do."""
+    if store.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's planner rightly scans a table this small, index or not")
+    executed = []
+    event.listen(store.engine, "before_cursor_execute", lambda conn, cursor, sql, params, *_: executed.append((sql, params)))
+    with store.transaction() as tx:
+        current = add_case(tx.session, "Umbrella", 0, status="open")
+        executed.clear()
+        customer_history(tx.session, customer="Umbrella", before_case_id=current.id, at=NOW)
+        [(sql, params)] = executed
+        plan = " ".join(row[-1] for row in tx.session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params))
+    assert "USING INDEX ix_cases_customer_normalised" in plan
