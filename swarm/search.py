@@ -65,7 +65,10 @@ def search_cases(session: Session, *, query: str, limit: int = 20, offset: int =
 
 def similar_cases(session: Session, *, text: str, limit: int = 5, exclude_case_id: int | None = None,
                   resolved_only: bool = True) -> list[SearchHit]:
-    """Past cases most like `text` (any of its significant words, ranked), e.g. to show when a new case is escalated."""
+    """Past cases most like `text` (any of its significant words, ranked), e.g. to show when a new case is escalated.
+
+    Without snippets (every caller shows the title): building one per candidate was most of the query's cost, on every
+    summary render and every escalation form."""
     words = significant_words(text)
     if not words:
         return []
@@ -149,7 +152,7 @@ class _Sqlite:
 
     def similar_sql(self, *, resolved_only: bool) -> str:
         status = "AND c.resolved_at IS NOT NULL " if resolved_only else ""
-        return (f"SELECT {_CASE_COLUMNS}, s.snippet FROM (SELECT rowid AS id, rank, {self._SNIPPET} AS snippet "
+        return (f"SELECT {_CASE_COLUMNS}, NULL AS snippet FROM (SELECT rowid AS id, rank "
                 "FROM case_search WHERE case_search MATCH :q ORDER BY rank LIMIT :limit * 4 + 20) s "
                 f"JOIN cases c ON c.id = s.id WHERE c.id != :exclude {status}ORDER BY s.rank LIMIT :limit")
 
@@ -179,7 +182,7 @@ class _Postgres:
 
     def similar_sql(self, *, resolved_only: bool) -> str:
         status = "AND c.resolved_at IS NOT NULL " if resolved_only else ""
-        return (f"SELECT {_CASE_COLUMNS}, {self._HEADLINE} AS snippet FROM (SELECT case_id, ts_rank(document, q) AS score, q "
+        return (f"SELECT {_CASE_COLUMNS}, NULL AS snippet FROM (SELECT case_id, ts_rank(document, q) AS score "
                 "FROM case_search, to_tsquery('english', case_search_fold(:q)) q WHERE document @@ q "
                 "ORDER BY score DESC LIMIT :limit * 4 + 20) s "
                 f"JOIN cases c ON c.id = s.case_id WHERE c.id != :exclude {status}ORDER BY s.score DESC LIMIT :limit")

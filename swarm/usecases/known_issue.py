@@ -42,8 +42,9 @@ def open_swarms_like(store: Store, *, text: str, now: datetime | None = None, li
         return []
     with store.read() as session:
         hits = similar_cases(session, text=text, limit=20, resolved_only=False)
-        cases = [session.get(CaseRow, h.case_id) for h in hits if h.status in OPEN and h.created_at >= now - RECENT]
-        found = [_similar(c, words) for c in cases]
+        wanted = [h.case_id for h in hits if h.status in OPEN and h.created_at >= now - RECENT]
+        by_id = {c.id: c for c in session.scalars(select(CaseRow).where(CaseRow.id.in_(wanted)))} if wanted else {}
+        found = [_similar(by_id[case_id], words) for case_id in wanted if case_id in by_id]  # best match first
     return [s for s in found if s is not None][:limit]
 
 
