@@ -28,10 +28,12 @@ def consumer_options(workers: int) -> dict:
 
 
 def make_huey(queue_url: str, *, immediate: bool = False) -> Huey:
+    # results=False: a task's return value is never read (the workflows table is the truth); stored, it cost a write
+    # per task and a queue that only grows.
     if immediate:
-        return MemoryHuey("caseswarm", immediate=True)
+        return MemoryHuey("caseswarm", immediate=True, results=False)
     if queue_url.startswith(("redis://", "rediss://")):
-        return RedisHuey("caseswarm", url=queue_url)
+        return RedisHuey("caseswarm", url=queue_url, results=False)
     if queue_url.startswith("sqlite:///"):
         path = Path(queue_url[len("sqlite:///"):])
         path.parent.mkdir(parents=True, exist_ok=True)

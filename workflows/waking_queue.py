@@ -16,6 +16,8 @@ import threading
 from huey import Huey
 from huey.storage import SqliteStorage
 
+from swarm.store.wal_checkpoints import checkpoint_file, checkpoint_in_background
+
 BUSY_POLL_SECONDS = 0.01
 IDLE_POLL_SECONDS = 0.5
 POLL_BACKOFF = 1.15
@@ -27,6 +29,10 @@ class WakingSqliteStorage(SqliteStorage):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Like the app's database (swarm/store/wal_checkpoints.py): the log is copied back by a thread of its own, not
+        # by whichever enqueue pushes it past 1,000 pages (4 MB: about every 30 swarms), which then waited for the
+        # copy and a disk flush on an escalation's ack path, or a worker's pick-up.
+        checkpoint_in_background(self, run=lambda storage: checkpoint_file(storage.filename))
         self._enqueued = threading.Condition()
         self._enqueues = 0  # counts this process's enqueues, so a wake-up between a poll and the wait is not lost
         self._poll = threading.local()  # each worker thread's own back-off
@@ -37,6 +43,7 @@ class WakingSqliteStorage(SqliteStorage):
         # lost message would have woken), so its commits need not wait for the disk: NORMAL in WAL mode stays
         # consistent after a power cut and drops at most the last wake-ups. FULL cost a disk flush per enqueue.
         conn.execute("pragma synchronous=NORMAL")
+        conn.execute("pragma wal_autocheckpoint=0")
         return conn
 
     def enqueue(self, data, priority=None):
@@ -61,4 +68,4 @@ class WakingSqliteStorage(SqliteStorage):
 
 
 def waking_sqlite_huey(name: str, filename: str) -> Huey:
-    return Huey(name, storage_class=WakingSqliteStorage, filename=filename)
+    return Huey(name, storage_class=WakingSqliteStorage, filename=filename, results=False)

@@ -9,10 +9,14 @@ it never blocks a reader or a writer, and commits only append to the log.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import sqlite3
 import threading
 import time
 import weakref
+from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
@@ -20,25 +24,27 @@ INTERVAL_SECONDS = 1.0
 log = logging.getLogger("caseswarm.store")
 
 
-def checkpoint_in_background(engine: Engine, *, interval: float = INTERVAL_SECONDS) -> threading.Thread:
-    """Start the checkpointing thread; it ends by itself once the engine is gone (or disposed and collected)."""
-    ref = weakref.ref(engine)
-    thread = threading.Thread(target=_run, args=(ref, interval), name="sqlite-checkpoints", daemon=True)
+def checkpoint_in_background(owner: Any, *, interval: float = INTERVAL_SECONDS,
+                             run: Callable[[Any], None] | None = None) -> threading.Thread:
+    """Start the checkpointing thread for an engine (or, with `run`, anything that can checkpoint its database, such as
+    the task queue's storage); it ends by itself once the owner is gone (or disposed and collected)."""
+    ref = weakref.ref(owner)
+    thread = threading.Thread(target=_run, args=(ref, interval, run or checkpoint), name="sqlite-checkpoints", daemon=True)
     thread.start()
     return thread
 
 
-def _run(ref: weakref.ref, interval: float) -> None:
+def _run(ref: weakref.ref, interval: float, run: Callable[[Any], None]) -> None:
     while True:
         time.sleep(interval)
-        engine = ref()
-        if engine is None:
+        owner = ref()
+        if owner is None:
             return
         try:
-            checkpoint(engine)
+            run(owner)
         except Exception:  # a busy or closed database: the next round tries again
             log.debug("sqlite checkpoint skipped", exc_info=True)
-        del engine  # hold no reference while sleeping, so the engine can be collected
+        del owner  # hold no reference while sleeping, so the owner can be collected
 
 
 def checkpoint(engine: Engine) -> None:
@@ -47,3 +53,8 @@ def checkpoint(engine: Engine) -> None:
         raw.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
     finally:
         raw.close()
+
+
+def checkpoint_file(path: str) -> None:
+    with contextlib.closing(sqlite3.connect(path, timeout=1)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
