@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import shutil
+import sqlite3
 import threading
+import time
 
 from huey.consumer import Consumer
 
@@ -58,3 +62,23 @@ def test_a_consumer_runs_tasks_and_stops(tmp_path):
         assert done.wait(10)
     finally:
         consumer.stop(graceful=True)
+
+
+def test_the_queue_s_log_reaches_its_file_without_an_enqueue_checkpointing(tmp_path):
+    """An enqueue is on an escalation's ack path: it only appends to the log, and a thread copies the log back."""
+    path = tmp_path / "queue.db"
+    storage = WakingSqliteStorage("q", filename=str(path))
+    assert storage.conn.execute("pragma wal_autocheckpoint").fetchone()[0] == 0
+    for n in range(50):
+        storage.enqueue(f"run workflow {n}".encode())
+
+    def tasks_in_file_alone() -> int:  # a copy without the -wal log sees only what was checkpointed
+        alone = tmp_path / "alone.db"
+        shutil.copyfile(path, alone)
+        with contextlib.closing(sqlite3.connect(alone)) as conn:
+            return conn.execute("select count(*) from task").fetchone()[0]
+
+    deadline = time.monotonic() + 10
+    while tasks_in_file_alone() < 50 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert tasks_in_file_alone() == 50

@@ -1,0 +1,71 @@
+"""The runner's head start: a step that goes out while the step before it is still committing (its steps wait for
+each other, so run one after the other they would time out instead of passing)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from swarm.errors import ExternalError
+from swarm.store.db import Store, make_engine
+from swarm.store.migrate import upgrade
+from swarm.store.outbox import schedule
+from swarm.store.tables import CaseRow, StepRow, utcnow
+from workflows.runner import WorkflowRunner
+from workflows.steps import Step, WorkflowServices
+
+WAIT_S = 5.0
+
+
+@pytest.fixture
+def store(database_url):
+    engine = make_engine(database_url)
+    upgrade(engine)
+    yield Store(engine)
+    engine.dispose()
+
+
+def run_workflow(store: Store, steps: tuple[Step, ...]) -> tuple[str, int]:
+    with store.transaction() as tx:
+        case = CaseRow(dedupe_key="k1", title="t", customer="c", category="billing", severity="sev3", description="d",
+                       status="open", platform="slack", requester_id="U1", created_at=utcnow())
+        tx.session.add(case)
+        tx.session.flush()
+        workflow_id = schedule(tx, case_id=case.id, kind="test", key="test:1", wake=False)
+    runner = WorkflowRunner(WorkflowServices(store=store, chats={}, config=None, clock=utcnow), {"test": steps})
+    return runner.run(workflow_id), workflow_id
+
+
+def test_a_step_goes_out_while_the_step_before_it_commits_and_both_are_recorded(store):
+    next_call_out, record_saw_it = threading.Event(), []
+
+    def slow_record(session, ctx, result):  # the commit of "create" lasts until the next step's call is out
+        record_saw_it.append(next_call_out.wait(WAIT_S))
+
+    def invite(ctx):
+        next_call_out.set()
+        return {"channel": ctx.results["create"]["channel"]}
+
+    steps = (Step("create", lambda ctx: {"channel": "C1"}, slow_record),
+             Step("invite", invite, overlaps_previous_record=True))
+    status, workflow_id = run_workflow(store, steps)
+    assert status == "done"
+    with store.read() as session:
+        rows = {name: (done, result) for name, done, result in
+                session.query(StepRow.name, StepRow.done, StepRow.result).filter(StepRow.workflow_id == workflow_id)}
+    assert rows == {"create": (True, {"channel": "C1"}), "invite": (True, {"channel": "C1"})}
+    assert record_saw_it == [True]
+
+
+def test_a_step_that_fails_beside_the_record_before_it_leaves_that_record_in_place(store):
+    def refused(ctx):
+        raise ExternalError("Slack conversations.invite: not_in_channel", retryable=True)
+
+    status, workflow_id = run_workflow(store, (Step("create", lambda ctx: {"channel": "C1"}),
+                                               Step("invite", refused, overlaps_previous_record=True)))
+    assert status == "pending"  # retried later, from the invite: the channel is recorded
+    with store.read() as session:
+        rows = {name: done for name, done in
+                session.query(StepRow.name, StepRow.done).filter(StepRow.workflow_id == workflow_id)}
+    assert rows == {"create": True, "invite": False}
