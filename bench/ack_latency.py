@@ -130,7 +130,7 @@ def _one_escalation(frontline: Frontline, sandboxes: Sandboxes, drivers: dict, n
     esc = frontline.new_escalation(number)
     shortcut = frontline.shortcut_payload(esc)
     _send_to_all(drivers, order, interactive_body(shortcut), "shortcut", samples)
-    view_id = sandboxes.views_by_trigger[shortcut["trigger_id"]]  # the form our app opened
+    view_id = sandboxes.opened_view(shortcut["trigger_id"])  # the form our app opened, after answering
     _send_to_all(drivers, order, interactive_body(frontline.submission_payload(esc, view_id)), "submit", samples)
 
 

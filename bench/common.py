@@ -69,6 +69,11 @@ class Sandboxes:
     finished: dict[str, list[tuple[str, float]]] = field(default_factory=dict)  # sandbox -> (call, monotonic end)
     views_by_trigger: dict[str, str] = field(default_factory=dict)  # trigger id -> view id opened with it
 
+    def opened_view(self, trigger_id: str) -> str:
+        """The id of the form the app opened with a shortcut's trigger: it answers the shortcut first, then opens it."""
+        wait_until(lambda: trigger_id in self.views_by_trigger, timeout=10, interval=0.001, what="the form to open")
+        return self.views_by_trigger[trigger_id]
+
     def all(self) -> tuple:
         return self.slack, self.jira, self.salesforce
 
@@ -278,11 +283,11 @@ class Frontline:
             return self._recorder.message_shortcut(user_id=AGENT, channel_id=esc.channel, message_ts=esc.ts)
 
     def open_form(self, driver: SlackDriver, esc: Escalation) -> str:
-        """Pick the shortcut (through the app, which opens the modal); returns the modal's view id."""
+        """Pick the shortcut (through the app, which answers, then opens the modal); returns the modal's view id."""
         payload = self.shortcut_payload(esc)
         response = driver.send_interactive(payload)
         response.raise_for_status()
-        return self.sandboxes.views_by_trigger[payload["trigger_id"]]
+        return self.sandboxes.opened_view(payload["trigger_id"])
 
     def submission_payload(self, esc: Escalation, view_id: str) -> dict[str, Any]:
         """The view_submission payload for the filled-in form (title, description, link: as prefilled)."""

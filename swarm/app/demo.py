@@ -94,7 +94,7 @@ def _play(say: Narrator, sandbox: SlackSandbox, container, driver: SlackDriver, 
 
         say.scene("Maya picks the message shortcut “Escalate to swarm”")
         driver.message_shortcut(user_id=AGENT, channel_id=SUPPORT, message_ts=ts)
-        view = sandbox.views()[-1]
+        view = sandbox.view_opened_with(driver.last_payload["trigger_id"])  # opened right after the shortcut's answer
         prefilled = {b["block_id"]: b["element"].get("initial_value", "") for b in view["view"]["blocks"] if b["type"] == "input"}
         say.detail("form title      ", prefilled["title"])
         say.detail("form source link", prefilled["source_link"])

@@ -35,7 +35,7 @@ def test_swarm_serve_runs_web_and_workers_and_opens_a_swarm(slack_sandbox, datab
         driver = SlackDriver(slack_sandbox, base + "/slack/events", secret)
         ts = slack_sandbox.post_as_user("CSUPPORT01", "UAGENT001", "Globex SSO is down\nNobody can log in.")
         driver.message_shortcut(user_id="UAGENT001", channel_id="CSUPPORT01", message_ts=ts)
-        view = slack_sandbox.views()[-1]
+        view = slack_sandbox.view_opened_with(driver.last_payload["trigger_id"])
         answer = driver.submit_view(view["id"], user_id="UAGENT001", values={"customer": "Globex", "category": "it", "severity": "sev1"})
         assert answer.status_code == 200
         _wait_for(lambda: len(slack_sandbox.replies("CSUPPORT01", ts)) == 2, what="the link in the source thread")

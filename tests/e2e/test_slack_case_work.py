@@ -6,7 +6,7 @@ import json
 import time
 
 from integrations.slack.chat import SlackChat, make_web_client
-from tests.support.harness import AGENT, start_harness
+from tests.support.harness import AGENT, SUPPORT, start_harness
 
 MESSAGE = "Initech orders stuck in the warehouse\nNo shipment for orders 5521-5530 since Monday."
 
@@ -127,3 +127,18 @@ def test_similar_past_cases_and_how_they_ended_are_shown_when_a_case_opens(swarm
                              if m["ts"] in swarm.sandbox.pins(second.channel_id))["blocks"])
     assert "Similar past cases" in pinned
     assert "CS-1 Initech orders stuck in the warehouse" in pinned and "Released the pallets" in pinned
+
+
+def test_the_shortcut_is_answered_at_once_and_its_form_opens_after_a_slow_slack(swarm):
+    """Slack waits 3 s for the shortcut's answer and shows the agent an error after: the answer goes first, and the
+    link to the message and the form follow (here Slack takes 1 s to answer each)."""
+    swarm.sandbox.delay_next("chat.getPermalink", 1.0, apply=True)
+    swarm.sandbox.delay_next("views.open", 1.0, apply=True)
+    ts = swarm.customer_message(MESSAGE)
+    started = time.monotonic()
+    answer = swarm.driver.message_shortcut(user_id=AGENT, channel_id=SUPPORT, message_ts=ts)
+    assert answer.status_code == 200 and time.monotonic() - started < 1.0
+    form = swarm.sandbox.view_opened_with(swarm.driver.last_payload["trigger_id"])
+    assert form["view"]["callback_id"] == "escalation_modal"
+    source_link = next(b for b in form["view"]["blocks"] if b.get("block_id") == "source_link")
+    assert source_link["element"]["initial_value"].startswith("https://")  # the permalink, fetched after the answer

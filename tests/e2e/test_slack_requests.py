@@ -113,8 +113,7 @@ def test_two_clicks_on_the_shortcut_and_two_submits_still_open_one_case(swarm):
     swarm.drain()
     assert swarm.case_count() == 1 and len(swarm.case_channels()) == 1
     # and once it exists, the shortcut says so instead of offering a second case
-    swarm.open_escalation_form(ts)
-    assert "already escalated as *CS-1*" in json.dumps(swarm.sandbox.views()[-1]["view"])
+    assert "already escalated as *CS-1*" in json.dumps(swarm.open_escalation_form(ts)["view"])
 
 
 def test_a_resent_event_and_a_repeated_decision_are_recorded_once(swarm):

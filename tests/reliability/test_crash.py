@@ -134,7 +134,7 @@ def _escalate(driver: SlackDriver, slack, text: str = "", *, ts: str | None = No
     """Shortcut, form, submit; returns (source message ts, the submission's payload JSON for a re-delivery)."""
     ts = ts or slack.post_as_user(SUPPORT, AGENT, text)
     assert driver.message_shortcut(user_id=AGENT, channel_id=SUPPORT, message_ts=ts).status_code == 200
-    view = slack.views()[-1]
+    view = slack.view_opened_with(driver.last_payload["trigger_id"])
     payload = driver.build_view_submission(view["id"], user_id=AGENT,
                                            values={"customer": "Initech", "category": "operations", "severity": "sev2"})
     response = driver.send_interactive(payload)
@@ -143,13 +143,14 @@ def _escalate(driver: SlackDriver, slack, text: str = "", *, ts: str | None = No
 
 
 def _shortcut_in_flight(driver: SlackDriver, slack) -> tuple[threading.Thread, str]:
-    """The agent picks the shortcut while Slack is slow to open the form: the request is still running at the kill."""
+    """The agent types `/swarm new` while Slack is slow to open the form: the request is still running at the kill
+    (the message shortcut answers first and opens its form after; the command opens it inside the request)."""
     ts = slack.post_as_user(SUPPORT, AGENT, "Web crash case 3\nThe agent tries again after the error.")
     slack.delay_next("views.open", 5.0, apply=False)
 
     def pick() -> None:
         try:
-            driver.message_shortcut(user_id=AGENT, channel_id=SUPPORT, message_ts=ts)
+            driver.slash_command(user_id=AGENT, channel_id=SUPPORT, text="new")
         except requests.RequestException:
             pass  # the connection dies with the process: Slack shows the agent an error
 

@@ -80,7 +80,7 @@ def _capture_templates(h, jira) -> list[Template]:
 
     ts = h.customer_message("Fuzz world case\nSomething broke.")
     keep("message_action escalate", "interactive", d.message_shortcut(user_id=AGENT, channel_id=SUPPORT, message_ts=ts))
-    form = h.sandbox.views()[-1]
+    form = h.sandbox.view_opened_with(d.last_payload["trigger_id"])
     keep("view_submission escalation", "interactive",
          d.submit_view(form["id"], user_id=AGENT, values={"customer": "Acme Corp", "category": "billing", "severity": "sev2"}))
     h.drain()

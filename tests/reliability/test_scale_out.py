@@ -114,7 +114,7 @@ def _escalate(slack, urls: list[str], n: int) -> tuple[str, list[float]]:
     ts = slack.post_as_user(SUPPORT, AGENT, f"Burst case {n}\nThe customer cannot pay.")
     assert driver.message_shortcut(user_id=AGENT, channel_id=SUPPORT, message_ts=ts).status_code == 200
     trigger = driver.last_payload["trigger_id"]
-    view = next(v for v in slack.views() if v["trigger_id"] == trigger)
+    view = slack.view_opened_with(trigger)
     payload = driver.build_view_submission(view["id"], user_id=AGENT,
                                            values={"customer": "Globex", "category": "it", "severity": "sev2"})
     targets = [home, other] if n % 5 == 0 else [home]

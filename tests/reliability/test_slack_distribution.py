@@ -105,6 +105,7 @@ def test_installing_into_two_workspaces_serves_each_with_its_own_token(app_url, 
     driver = SlackDriver(sandbox, app_url + "/slack/events", SIGNING_SECRET)
     for team in ("T0SECOND", "T0THIRD"):
         assert _shortcut_from(driver, sandbox, team).status_code == 200
+        sandbox.view_opened_with(driver.last_payload["trigger_id"])  # the form opens just after the answer
         assert sandbox.tokens_used("views.open")[-1].startswith(f"xoxb-{team}-")
 
 
@@ -239,7 +240,7 @@ def test_each_workspace_gets_its_swarm_opened_with_its_own_token(database_url, s
             driver = SlackDriver(sandbox, harness.url + "/slack/events", harness.driver.signing_secret, team_id=team)
             ts = sandbox.post_as_user("CSUPPORT01", "UAGENT001", f"Invoices doubled for the customer of {team}")
             assert driver.message_shortcut(user_id="UAGENT001", channel_id="CSUPPORT01", message_ts=ts).status_code == 200
-            submitted = driver.submit_view(sandbox.views()[-1]["id"], user_id="UAGENT001",
+            submitted = driver.submit_view(sandbox.view_opened_with(driver.last_payload["trigger_id"])["id"], user_id="UAGENT001",
                                            values={"customer": f"Customer of {team}", "category": "billing", "severity": "sev2"})
             assert submitted.status_code == 200 and "is opening" in submitted.text
         harness.drain()

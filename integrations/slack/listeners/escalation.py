@@ -23,9 +23,10 @@ def register(app: App, deps) -> None:
     config, store = deps.config, deps.store
     categories = dict(config.categories)
 
-    @app.shortcut("escalate_to_swarm")
-    def open_form_from_message(ack, shortcut, client):
+    def acknowledge(ack):
         ack()
+
+    def open_form_from_message(shortcut, client):
         channel, message = shortcut["channel"]["id"], shortcut["message"]
         key = source_key(shortcut["team"]["id"], channel, message["ts"])
         with store.read() as session:
@@ -42,6 +43,12 @@ def register(app: App, deps) -> None:
                                       metadata={"channel": channel, "ts": message["ts"]},
                                       similar=open_swarms_like(store, text=text))
         open_form(client, shortcut["trigger_id"], view, channel=channel, user=shortcut["user"]["id"])
+
+    # The shortcut's answer carries nothing, so it goes back at once (a lazy listener: Bolt runs the rest on a thread
+    # of its own). The form then opens while the trigger is fresh: the link to the message, the open swarms like it
+    # and views.open no longer count against Slack's 3 seconds, and nothing is lost if the process dies in between
+    # (nothing is recorded before the submit; the agent picks the shortcut again).
+    app.shortcut("escalate_to_swarm")(ack=acknowledge, lazy=[open_form_from_message])
 
     @app.view(views.ESCALATION_MODAL)
     def submit_escalation(ack, body, view):
