@@ -28,8 +28,9 @@ _RECHECK = timedelta(seconds=1)
 _PLAIN_DML = {"synchronize_session": False}
 
 # Where the record of a step commits while the next step's call is in flight (Step.overlaps_previous_record). Shared
-# by the process's runners; its threads start on first use.
-_RECORDER = ThreadPoolExecutor(max_workers=4, thread_name_prefix="caseswarm-record")
+# by the process's runners, each of which has at most one record out: sized for as many worker threads as a process
+# is likely to run, so a record never queues behind another's; its threads start only as they are needed.
+_RECORDER = ThreadPoolExecutor(max_workers=32, thread_name_prefix="caseswarm-record")
 
 
 @dataclass(frozen=True)
