@@ -43,6 +43,18 @@ def database_url(tmp_path) -> str:
 
 
 @pytest.fixture
+def store(database_url):
+    """A migrated database (SQLite, or PostgreSQL when set) behind the app's transaction boundary."""
+    from swarm.store.db import Store, make_engine
+    from swarm.store.migrate import upgrade
+
+    engine = make_engine(database_url)
+    upgrade(engine)
+    yield Store(engine)
+    engine.dispose()
+
+
+@pytest.fixture
 def slack_sandbox():
     sandbox = SlackSandbox()
     sandbox.seed_demo_workspace()

@@ -19,14 +19,6 @@ from swarm.store.tables import CaseRow, DecisionRow
 T0 = datetime(2026, 2, 2, 9, 0, tzinfo=timezone.utc)
 
 
-@pytest.fixture
-def store(database_url):
-    engine = make_engine(database_url)
-    upgrade(engine)
-    yield Store(engine)
-    engine.dispose()
-
-
 def add_case(store, title, *, customer="Acme Corp", description="", decisions=(), resolved=True) -> int:
     with store.transaction() as tx:
         row = CaseRow(dedupe_key=f"s:{title}:{customer}", title=title, customer=customer, category="billing", severity="sev2",

@@ -8,18 +8,9 @@ import pytest
 from sqlalchemy import event
 
 from swarm.customer_history import customer_history
-from swarm.store.db import Store, make_engine
-from swarm.store.migrate import upgrade
 from swarm.store.tables import CaseRow
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def store(database_url):
-    engine = make_engine(database_url)
-    upgrade(engine)
-    return Store(engine)
 
 
 def add_case(session, customer: str, days_ago: float, status: str = "archived", resolution: str | None = "fixed") -> CaseRow:

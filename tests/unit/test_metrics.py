@@ -13,21 +13,11 @@ from config import load_config
 from swarm import metrics
 from swarm.metrics import AT_RISK, BREACHED, ON_TRACK, Scope
 from swarm.seed import seed_history
-from swarm.store.db import Store, make_engine
-from swarm.store.migrate import upgrade
 from swarm.store.tables import CaseRow, DecisionRow, ParticipantRow
 
 NOW = datetime(2026, 3, 19, 12, 0, tzinfo=timezone.utc)  # a Thursday
 MIN, HOUR = timedelta(minutes=1), timedelta(hours=1)
 ANA, BEN, DEV = ("UBILL0001", "Ana Souza", "billing"), ("UBILL0002", "Ben Okafor", "billing"), ("UIT00001", "Dev Patel", "it")
-
-
-@pytest.fixture
-def store(database_url):
-    engine = make_engine(database_url)
-    upgrade(engine)
-    yield Store(engine)
-    engine.dispose()
 
 
 def add_case(store, *, created, engaged=None, resolved=None, experts=(), severity="sev2", category="billing",

@@ -4,22 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-import pytest
-
 from swarm.root_causes import root_cause_report
-from swarm.store.db import Store, make_engine
-from swarm.store.migrate import upgrade
 from swarm.store.tables import CaseRow
 
 END = datetime(2026, 11, 23, tzinfo=timezone.utc)
 START = END - timedelta(days=7)
-
-
-@pytest.fixture
-def store(database_url):
-    engine = make_engine(database_url)
-    upgrade(engine)
-    return Store(engine)
 
 
 def resolved(session, n: int, *, cause: str | None, owner: str | None, days_before_end: float, hours: float) -> None:

@@ -5,25 +5,14 @@ from __future__ import annotations
 
 import threading
 
-import pytest
-
 from swarm.errors import ExternalError
-from swarm.store.db import Store, make_engine
-from swarm.store.migrate import upgrade
+from swarm.store.db import Store
 from swarm.store.outbox import schedule
 from swarm.store.tables import CaseRow, StepRow, utcnow
 from workflows.runner import WorkflowRunner
 from workflows.steps import Step, WorkflowServices
 
 WAIT_S = 5.0
-
-
-@pytest.fixture
-def store(database_url):
-    engine = make_engine(database_url)
-    upgrade(engine)
-    yield Store(engine)
-    engine.dispose()
 
 
 def run_workflow(store: Store, steps: tuple[Step, ...]) -> tuple[str, int]:
