@@ -48,9 +48,12 @@ def schedule(
 
 
 def _not_started(session, case_id: int, kind: str) -> int | None:
+    # NOT EXISTS per candidate (the steps' workflow_id index), not NOT IN over every step ever recorded: this runs
+    # in each transaction that asks for a summary refresh, and the steps table only grows.
+    started = select(StepRow.id).where(StepRow.workflow_id == WORKFLOWS.c.id).exists()
     return session.scalar(select(WORKFLOWS.c.id).where(
         WORKFLOWS.c.case_id == case_id, WORKFLOWS.c.kind == kind, WORKFLOWS.c.status == "pending",
-        WORKFLOWS.c.attempts == 0, ~WORKFLOWS.c.id.in_(select(StepRow.workflow_id))).limit(1))
+        WORKFLOWS.c.attempts == 0, ~started).limit(1))
 
 
 def cancel_pending(tx: Transaction, *, case_id: int, kind: str) -> int:
