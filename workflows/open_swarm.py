@@ -21,7 +21,7 @@ from swarm.store.tables import CaseRow
 from swarm.usecases.common import note
 from workflows.case_updates import summary_digest
 from workflows.customer_routing import schedule_if_tier_matters
-from workflows.participants import add_picks, invite_pending, pick_of, record_invites
+from workflows.participants import add_picks, invite_pending, invite_statuses, pick_of, record_invites
 from workflows.routing import case_facts, not_reachable, reachable_plan
 from workflows.steps import Step, StepContext
 
@@ -34,6 +34,7 @@ def create_channel(ctx: StepContext) -> dict:
         case = session.get(CaseRow, ctx.case_id)
         facts = case_facts(case)  # the customer's tier if the CRM answered already; else route_for_customer adds it
         load = open_swarm_load(session)
+        present = invite_statuses(session, case.id)  # the requester, and anyone added before the channel existed
     chat = ctx.chat
     # Among the people the platform can reach (a Slack case cannot invite someone without a Slack id): whoever is
     # passed over is named on the timeline, and the next candidate is picked instead.
@@ -45,7 +46,7 @@ def create_channel(ctx: StepContext) -> dict:
     # Said in the source thread by its own workflow, beside the rest of the opening (it needs only the channel).
     created["source_text"] = (f":rotating_light: Escalated as *{case.key}* ({case.title}). "
                               f"The swarm is working in {chat.channel_mention(created['channel_id'])}.")
-    return created | {"picks": [pick_of(chat, a) for a in plan.assignments],
+    return created | {"picks": [pick_of(chat, a) for a in plan.assignments], "present": present,
                       "skipped": [not_reachable(chat.kind, a.person) for a in passed_over]}
 
 

@@ -15,15 +15,19 @@ def invite_pending(ctx: StepContext) -> dict:
     """Invite everyone not yet invited; per-user errors come back as outcomes, transient errors raise.
 
     In a swarm's opening the channel and the routing's picks may still be committing beside this call
-    (Step.overlaps_previous_record): they are taken from the create_channel result as well as from the case."""
+    (Step.overlaps_previous_record): they are taken from the create_channel result, with the people who were in the
+    case when it ran. A first try takes them from there alone: a read here would hand the process to that
+    commit while the call waits. A retry reads the case, which the earlier try may have changed."""
     created = ctx.results.get("create_channel") or {}
-    with ctx.services.store.read() as session:
-        case = session.get(CaseRow, ctx.case_id)
-        channel_id, chat = case.channel_id or created.get("channel_id"), ctx.chat_for_case(case)
-        if not channel_id:
-            raise RetryLater("the case channel is not created yet", retry_after=2)
-        statuses = dict(session.execute(select(ParticipantRow.user_id, ParticipantRow.invite_status)
-                                        .where(ParticipantRow.case_id == case.id).order_by(ParticipantRow.id)).all())
+    if created.get("channel_id") and "present" in created and not ctx.ambiguous:
+        channel_id, chat, statuses = created["channel_id"], ctx.chat, created["present"]
+    else:
+        with ctx.services.store.read() as session:
+            case = session.get(CaseRow, ctx.case_id)
+            channel_id, chat = case.channel_id or created.get("channel_id"), ctx.chat_for_case(case)
+            if not channel_id:
+                raise RetryLater("the case channel is not created yet", retry_after=2)
+            statuses = invite_statuses(session, case.id)
     pending = [user for user, status in statuses.items() if status == "pending"]
     for pick in created.get("picks", ()):  # add_picks skips whoever is in the case already, and so does this
         if pick["user_id"] not in statuses and pick["user_id"] not in pending:
@@ -32,6 +36,12 @@ def invite_pending(ctx: StepContext) -> dict:
         return {"outcomes": []}
     outcomes = chat.invite(channel_id, pending)
     return {"outcomes": [{"user_id": o.user_id, "status": o.status, "reason": o.reason} for o in outcomes]}
+
+
+def invite_statuses(session: Session, case_id: int) -> dict[str, str]:
+    """Everyone in the case and how their invite stands, in the order they joined it."""
+    return dict(session.execute(select(ParticipantRow.user_id, ParticipantRow.invite_status)
+                                .where(ParticipantRow.case_id == case_id).order_by(ParticipantRow.id)).all())
 
 
 def record_invites(session: Session, ctx: StepContext, result: dict) -> None:
