@@ -16,7 +16,7 @@ from swarm.channel_names import candidates, channel_name
 from swarm.errors import NameTaken, PermanentFailure
 from swarm.model import CaseStatus
 from swarm.ports import SummaryCard
-from swarm.store.queries import case_by_channel, load_case_summary, open_swarm_load
+from swarm.store.queries import PastFacts, case_by_channel, load_case_summary, open_swarm_load, past_facts
 from swarm.store.tables import CaseRow
 from swarm.usecases.common import note
 from workflows.case_updates import summary_digest
@@ -86,10 +86,17 @@ def record_channel(session: Session, ctx: StepContext, result: dict) -> None:
                        "thread": case.source_message, "text": result["source_text"], "case_key": case.key})
 
 
+def read_past_facts(ctx: StepContext) -> PastFacts:
+    """The summary's facts from other cases (earlier cases of the customer, similar resolved ones), read while the
+    invite is out: the costliest reads of the summary, and nothing the invite changes."""
+    with ctx.services.store.read() as session:
+        return past_facts(session, session.get(CaseRow, ctx.case_id))
+
+
 def post_summary(ctx: StepContext) -> dict:
     chat = ctx.chat
     with ctx.services.store.read() as session:
-        summary = load_case_summary(session, ctx.case_id)
+        summary = load_case_summary(session, ctx.case_id, past=ctx.prefetched)
     if ctx.ambiguous and (found := chat.find_posted(summary.channel_id, ctx.effect_key)):
         return {"message_id": found}  # rendered by an earlier try from facts we no longer know: no digest
     return {"message_id": chat.post(summary.channel_id, SummaryCard(summary), effect_key=ctx.effect_key),
@@ -129,10 +136,11 @@ def record_invites_and_open(session: Session, ctx: StepContext, result: dict) ->
 
 # The invite and the pin are idempotent where they land and need only the result of the step before them, so each
 # goes out while that step's record commits: two commits off the critical path (Step.overlaps_previous_record).
-# The summary is not: it shows the invites' outcomes, so it waits for their record.
+# The summary is not: it shows the invites' outcomes, so it waits for their record; what it shows from other cases
+# is read while the invite is out (Step.prefetch).
 OPEN_SWARM = (
     Step("create_channel", create_channel, record_channel),
     Step("invite", invite_pending, record_invites_and_open, overlaps_previous_record=True),
-    Step("post_summary", post_summary, record_summary),
+    Step("post_summary", post_summary, record_summary, prefetch=read_past_facts),
     Step("pin_summary", pin_summary, record_pin, overlaps_previous_record=True),
 )

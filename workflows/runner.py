@@ -212,10 +212,15 @@ class WorkflowRunner:
             self._complete(workflow_id, claimed)
             return "done"
         recording: Future | None = None  # the previous step's record, committing beside this step's call
+        ahead: Future | None = None  # this step's prefetch, read while the previous step's call was out
         try:
             for index, step in enumerate(steps):
                 ctx = StepContext(workflow_id, claimed.case_id, claimed.kind, claimed.payload, done, ambiguous,
-                                  self.services, case_platform=claimed.platform, case_workspace=claimed.workspace)
+                                  self.services, case_platform=claimed.platform, case_workspace=claimed.workspace,
+                                  prefetched=_prefetched(ahead, step.name))
+                following = steps[index + 1] if index + 1 < len(steps) else None
+                ahead = (_RECORDER.submit(_prefetch_after, recording, following.prefetch, ctx)
+                         if following is not None and following.prefetch is not None else None)
                 try:
                     result = step.act(ctx) or {}
                 except ExternalError as exc:
@@ -228,7 +233,6 @@ class WorkflowRunner:
                 _settle(recording)
                 recording = None
                 done[step.name] = result
-                following = steps[index + 1] if index + 1 < len(steps) else None
                 if following is not None and following.overlaps_previous_record:
                     recording = _RECORDER.submit(self._finish_step, workflow_id, ctx, step, result, start_next=following.name)
                     ambiguous = False  # the next step starts in that record's transaction: no earlier try of it exists
@@ -236,8 +240,8 @@ class WorkflowRunner:
                     ambiguous = self._finish_step(workflow_id, ctx, step, result, start_next=following.name if following else None)
             return "done"
         finally:
-            if recording is not None:  # an act raised past the handlers above (a stand-in for a crash): no record races on
-                wait([recording])
+            # An act raised past the handlers above (a stand-in for a crash): no record or read races on.
+            wait([future for future in (recording, ahead) if future is not None])
 
     def _start_step(self, workflow_id: int, name: str, session=None) -> bool:
         """Record that `name` is about to act; True if an earlier try started it and never recorded a result (it
@@ -305,6 +309,24 @@ class WorkflowRunner:
                  f"{wf.kind} parked after {wf.attempts} tries at step {step}: {reason}. Replay with: swarm retry {case.key}")
             log.error("workflow=%s kind=%s case=%s step=%s parked reason=%s", workflow_id, wf.kind, case.key, step, reason)
             return "failed"
+
+
+def _prefetch_after(recording: Future | None, prefetch, ctx: StepContext):
+    """A step's prefetch, once the record in flight has landed (it may read what that record stores)."""
+    if recording is not None:
+        wait([recording])
+    return prefetch(ctx)
+
+
+def _prefetched(ahead: Future | None, step: str):
+    """What the step's prefetch read; None if it did not run or failed (the step then reads for itself)."""
+    if ahead is None:
+        return None
+    try:
+        return ahead.result()
+    except Exception:
+        log.warning("prefetch for step=%s failed; the step reads for itself", step, exc_info=True)
+        return None
 
 
 def _settle(recording: Future | None) -> None:

@@ -38,6 +38,7 @@ class StepContext:
     follow_ups: list[tuple[str, str, dict, bool]] = field(default_factory=list)
     case_platform: str | None = None  # where the case's channel is: fixed for the case's life, read at claim time
     case_workspace: str | None = None
+    prefetched: Any = None  # what Step.prefetch read while the step before was out; None when it did not run
 
     def follow_up(self, kind: str, key: str, payload: dict | None = None, *, coalesce: bool = False) -> None:
         """Schedule more work in the same transaction that records this step (e.g. refresh the summary)."""
@@ -64,6 +65,7 @@ class StepContext:
 
 Act = Callable[[StepContext], dict | None]
 Record = Callable[[Session, StepContext, dict], None]
+Prefetch = Callable[[StepContext], Any]
 
 
 @dataclass(frozen=True)
@@ -74,10 +76,16 @@ class Step:
     overlaps_previous_record: this step may act while the previous step's record is still committing (on a helper
     thread, beside this step's call), so that commit is off the swarm's critical path. Only for a step whose effect
     is idempotent where it lands (a crash before that commit re-runs the previous step, which looks before creating,
-    and then this one again) and which takes what the previous step made from `ctx.results`, not the database."""
+    and then this one again) and which takes what the previous step made from `ctx.results`, not the database.
+
+    prefetch: reads for this step that run on a helper thread while the step before it is out (that call waits on
+    the network and leaves the process free), once any record still committing has landed. `act` finds what it
+    returned in `ctx.prefetched`, or None when it did not run (the first step of a run) or failed: `act` then reads
+    for itself. Only for facts that the call being waited on does not change."""
 
     name: str
     act: Act
     record: Record | None = None
     extra: dict = field(default_factory=dict)
     overlaps_previous_record: bool = False
+    prefetch: Prefetch | None = None

@@ -1,5 +1,6 @@
-"""The runner's head start: a step that goes out while the step before it is still committing (its steps wait for
-each other, so run one after the other they would time out instead of passing)."""
+"""The runner's head start: a step that goes out while the step before it is still committing, and a step's reads
+made while the step before it is out (the steps that check the overlap wait for each other, so run one after the
+other they would time out instead of passing)."""
 
 from __future__ import annotations
 
@@ -58,3 +59,41 @@ def test_a_step_that_fails_beside_the_record_before_it_leaves_that_record_in_pla
         rows = {name: done for name, done in
                 session.query(StepRow.name, StepRow.done).filter(StepRow.workflow_id == workflow_id)}
     assert rows == {"create": True, "invite": False}
+
+
+def test_a_step_s_prefetch_reads_while_the_step_before_it_is_out_and_reaches_that_step(store):
+    prefetch_ran, seen = threading.Event(), []
+
+    def invite(ctx):  # the call in flight: it returns only once the next step's read has run beside it
+        seen.append(("invite waited", prefetch_ran.wait(WAIT_S)))
+        return {}
+
+    def read_ahead(ctx):
+        prefetch_ran.set()
+        return {"history": 3}
+
+    def post(ctx):
+        seen.append(("post got", ctx.prefetched))
+        return {}
+
+    status, _ = run_workflow(store, (Step("invite", invite), Step("post", post, prefetch=read_ahead)))
+    assert status == "done"
+    assert seen == [("invite waited", True), ("post got", {"history": 3})]
+
+
+def test_a_failed_prefetch_leaves_the_step_to_read_for_itself(store):
+    seen = []
+
+    def read_ahead(ctx):
+        raise RuntimeError("database went away")
+
+    status, _ = run_workflow(store, (Step("invite", lambda ctx: {}),
+                                               Step("post", lambda ctx: seen.append(ctx.prefetched), prefetch=read_ahead)))
+    assert status == "done"
+    assert seen == [None]
+
+
+def test_the_first_step_of_a_run_has_nothing_prefetched(store):
+    seen = []
+    status, _ = run_workflow(store, (Step("post", lambda ctx: seen.append(ctx.prefetched), prefetch=lambda ctx: "x"),))
+    assert (status, seen) == ("done", [None])
