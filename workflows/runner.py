@@ -57,6 +57,7 @@ class _Claimed:
     ambiguous: bool  # the first of them was started before and never recorded
     platform: str
     workspace: str | None
+    started: frozenset[str]  # the steps any run has started (done or not): the others need no look before starting
 
 
 class WorkflowRunner:
@@ -158,11 +159,14 @@ class WorkflowRunner:
                 return _WAITING
             platform, workspace = tx.session.execute(
                 select(CaseRow.platform, CaseRow.workspace_id).where(CaseRow.id == case_id)).one()
-            done = {name: (result or {}) for name, result in tx.session.execute(
-                select(StepRow.name, StepRow.result).where(StepRow.workflow_id == workflow_id, StepRow.done))}
+            recorded = tx.session.execute(select(StepRow.name, StepRow.done, StepRow.result)
+                                          .where(StepRow.workflow_id == workflow_id)).all()
+            done = {name: (result or {}) for name, finished, result in recorded if finished}
+            started = frozenset(name for name, _, _ in recorded)
             steps = [step for step in self.definitions[kind] if step.name not in done]
-            ambiguous = self._start_step(workflow_id, steps[0].name, tx.session) if steps else False
-            return _Claimed(kind, case_id, dict(payload or {}), done, steps, ambiguous, platform, workspace)
+            ambiguous = (self._start_step(workflow_id, steps[0].name, tx.session, new=steps[0].name not in started)
+                         if steps else False)
+            return _Claimed(kind, case_id, dict(payload or {}), done, steps, ambiguous, platform, workspace, started)
 
     def _another_running(self, tx, workflow_id: int, case_id: int, kind: str, now: datetime) -> bool:
         """Is another workflow of this kind running for the case? Then hand the lease back and wait: the running one
@@ -234,22 +238,28 @@ class WorkflowRunner:
                 recording = None
                 done[step.name] = result
                 if following is not None and following.overlaps_previous_record:
-                    recording = _RECORDER.submit(self._finish_step, workflow_id, ctx, step, result, start_next=following.name)
+                    recording = _RECORDER.submit(self._finish_step, workflow_id, ctx, step, result,
+                                                 start_next=following.name, next_is_new=following.name not in claimed.started)
                     ambiguous = False  # the next step starts in that record's transaction: no earlier try of it exists
                 else:
-                    ambiguous = self._finish_step(workflow_id, ctx, step, result, start_next=following.name if following else None)
+                    ambiguous = self._finish_step(workflow_id, ctx, step, result, start_next=following.name if following else None,
+                                                  next_is_new=following is not None and following.name not in claimed.started)
             return "done"
         finally:
             # An act raised past the handlers above (a stand-in for a crash): no record or read races on.
             wait([future for future in (recording, ahead) if future is not None])
 
-    def _start_step(self, workflow_id: int, name: str, session=None) -> bool:
+    def _start_step(self, workflow_id: int, name: str, session=None, *, new: bool = False) -> bool:
         """Record that `name` is about to act; True if an earlier try started it and never recorded a result (it
-        may have half-run: look before creating)."""
+        may have half-run: look before creating). `new`: the claim saw no row for the step, so this run's insert
+        needs no update before it (a second runner's row, after this one's lease ran out, fails it on the unique key)."""
         if session is None:
             with self.store.transaction() as tx:
-                return self._start_step(workflow_id, name, tx.session)
+                return self._start_step(workflow_id, name, tx.session, new=new)
         now = self.services.clock()
+        if new:
+            session.execute(insert(StepRow).values(workflow_id=workflow_id, name=name, tries=1, updated_at=now))
+            return False
         retried = session.execute(update(StepRow).where(StepRow.workflow_id == workflow_id, StepRow.name == name)
                                   .values(tries=StepRow.tries + 1, updated_at=now), execution_options=_PLAIN_DML)
         if retried.rowcount:
@@ -257,7 +267,8 @@ class WorkflowRunner:
         session.execute(insert(StepRow).values(workflow_id=workflow_id, name=name, tries=1, updated_at=now))
         return False
 
-    def _finish_step(self, workflow_id: int, ctx: StepContext, step: Step, result: dict, *, start_next: str | None) -> bool:
+    def _finish_step(self, workflow_id: int, ctx: StepContext, step: Step, result: dict, *, start_next: str | None,
+                     next_is_new: bool = False) -> bool:
         """Store the step's result and what it scheduled, and in the same transaction start the next step (or, after
         the last one, mark the workflow done): one commit between two calls, not two. Returns the next step's
         ambiguity."""
@@ -274,7 +285,7 @@ class WorkflowRunner:
                 return False
             tx.session.execute(update(WorkflowRow).where(WorkflowRow.id == workflow_id)
                                .values(lease_until=now + self.lease), execution_options=_PLAIN_DML)
-            return self._start_step(workflow_id, start_next, tx.session)
+            return self._start_step(workflow_id, start_next, tx.session, new=next_is_new)
 
     def _complete(self, workflow_id: int, claimed: _Claimed) -> None:
         with self.store.transaction() as tx:
