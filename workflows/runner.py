@@ -48,16 +48,17 @@ class RetryPolicy:
 
 @dataclass(frozen=True)
 class _Claimed:
-    """A workflow this run holds the lease on: what it is, what is done, and the first step (already started)."""
+    """A workflow this run holds the lease on: what it is, what is done, and the first steps (already started)."""
     kind: str
     case_id: int
     payload: dict
     done: dict[str, dict]
     steps: list[Step]  # the ones still to do
-    ambiguous: bool  # the first of them was started before and never recorded
     platform: str
     workspace: str | None
-    started: frozenset[str]  # the steps any run has started (done or not): the others need no look before starting
+    # The steps an earlier run started (done or not). One of them not done may have half-run ("ambiguous": look
+    # before creating); the others were never tried, so this run starts them with one insert.
+    started: frozenset[str]
 
 
 class WorkflowRunner:
@@ -164,9 +165,8 @@ class WorkflowRunner:
             done = {name: (result or {}) for name, finished, result in recorded if finished}
             started = frozenset(name for name, _, _ in recorded)
             steps = [step for step in self.definitions[kind] if step.name not in done]
-            ambiguous = (self._start_step(workflow_id, steps[0].name, tx.session, new=steps[0].name not in started)
-                         if steps else False)
-            return _Claimed(kind, case_id, dict(payload or {}), done, steps, ambiguous, platform, workspace, started)
+            self._start_steps(workflow_id, _started_with(steps, 0), started, tx.session)
+            return _Claimed(kind, case_id, dict(payload or {}), done, steps, platform, workspace, started)
 
     def _another_running(self, tx, workflow_id: int, case_id: int, kind: str, now: datetime) -> bool:
         """Is another workflow of this kind running for the case? Then hand the lease back and wait: the running one
@@ -211,7 +211,7 @@ class WorkflowRunner:
                                .values(status="pending", lease_until=None))
 
     def _run_steps(self, workflow_id: int, claimed: _Claimed) -> str:
-        steps, done, ambiguous = claimed.steps, claimed.done, claimed.ambiguous
+        steps, done = claimed.steps, claimed.done
         if not steps:  # every step was done before an earlier run could mark the workflow done
             self._complete(workflow_id, claimed)
             return "done"
@@ -219,8 +219,8 @@ class WorkflowRunner:
         ahead: Future | None = None  # this step's prefetch, read while the previous step's call was out
         try:
             for index, step in enumerate(steps):
-                ctx = StepContext(workflow_id, claimed.case_id, claimed.kind, claimed.payload, done, ambiguous,
-                                  self.services, case_platform=claimed.platform, case_workspace=claimed.workspace,
+                ctx = StepContext(workflow_id, claimed.case_id, claimed.kind, claimed.payload, done,
+                                  step.name in claimed.started, self.services, case_platform=claimed.platform, case_workspace=claimed.workspace,
                                   prefetched=_prefetched(ahead, step.name))
                 following = steps[index + 1] if index + 1 < len(steps) else None
                 ahead = (_RECORDER.submit(_prefetch_after, recording, following.prefetch, ctx)
@@ -237,41 +237,34 @@ class WorkflowRunner:
                 _settle(recording)
                 recording = None
                 done[step.name] = result
+                starting = (_started_with(steps, index + 1)
+                            if following is not None and not following.starts_with_previous else ())
                 if following is not None and following.overlaps_previous_record:
-                    recording = _RECORDER.submit(self._finish_step, workflow_id, ctx, step, result,
-                                                 start_next=following.name, next_is_new=following.name not in claimed.started)
-                    ambiguous = False  # the next step starts in that record's transaction: no earlier try of it exists
+                    recording = _RECORDER.submit(self._finish_step, workflow_id, ctx, step, result, last=False,
+                                                 start=starting, started=claimed.started)
                 else:
-                    ambiguous = self._finish_step(workflow_id, ctx, step, result, start_next=following.name if following else None,
-                                                  next_is_new=following is not None and following.name not in claimed.started)
+                    self._finish_step(workflow_id, ctx, step, result, last=following is None, start=starting,
+                                      started=claimed.started)
             return "done"
         finally:
             # An act raised past the handlers above (a stand-in for a crash): no record or read races on.
             wait([future for future in (recording, ahead) if future is not None])
 
-    def _start_step(self, workflow_id: int, name: str, session=None, *, new: bool = False) -> bool:
-        """Record that `name` is about to act; True if an earlier try started it and never recorded a result (it
-        may have half-run: look before creating). `new`: the claim saw no row for the step, so this run's insert
-        needs no update before it (a second runner's row, after this one's lease ran out, fails it on the unique key)."""
-        if session is None:
-            with self.store.transaction() as tx:
-                return self._start_step(workflow_id, name, tx.session, new=new)
+    def _start_steps(self, workflow_id: int, names: Sequence[str], started: frozenset[str], session) -> None:
+        """Record that these steps are about to act: a row for each, or one more try on the row an earlier run left
+        (a second runner's insert, after this one's lease ran out, fails on the unique key)."""
         now = self.services.clock()
-        if new:
-            session.execute(insert(StepRow).values(workflow_id=workflow_id, name=name, tries=1, updated_at=now))
-            return False
-        retried = session.execute(update(StepRow).where(StepRow.workflow_id == workflow_id, StepRow.name == name)
-                                  .values(tries=StepRow.tries + 1, updated_at=now), execution_options=_PLAIN_DML)
-        if retried.rowcount:
-            return True
-        session.execute(insert(StepRow).values(workflow_id=workflow_id, name=name, tries=1, updated_at=now))
-        return False
+        for name in names:
+            if name in started:
+                session.execute(update(StepRow).where(StepRow.workflow_id == workflow_id, StepRow.name == name)
+                                .values(tries=StepRow.tries + 1, updated_at=now), execution_options=_PLAIN_DML)
+            else:
+                session.execute(insert(StepRow).values(workflow_id=workflow_id, name=name, tries=1, updated_at=now))
 
-    def _finish_step(self, workflow_id: int, ctx: StepContext, step: Step, result: dict, *, start_next: str | None,
-                     next_is_new: bool = False) -> bool:
-        """Store the step's result and what it scheduled, and in the same transaction start the next step (or, after
-        the last one, mark the workflow done): one commit between two calls, not two. Returns the next step's
-        ambiguity."""
+    def _finish_step(self, workflow_id: int, ctx: StepContext, step: Step, result: dict, *, last: bool,
+                     start: Sequence[str], started: frozenset[str]) -> None:
+        """Store the step's result and what it scheduled, and in the same transaction start the next step(s) (or,
+        after the last one, mark the workflow done): one commit between two calls, not two."""
         with self.store.transaction() as tx:
             if step.record is not None:
                 step.record(tx.session, ctx, result)
@@ -280,12 +273,12 @@ class WorkflowRunner:
             now = self.services.clock()
             tx.session.execute(update(StepRow).where(StepRow.workflow_id == workflow_id, StepRow.name == step.name)
                                .values(done=True, result=result, updated_at=now), execution_options=_PLAIN_DML)
-            if start_next is None:
+            if last:
                 self._mark_done(tx, workflow_id, ctx.case_id, ctx.kind)
-                return False
+                return
             tx.session.execute(update(WorkflowRow).where(WorkflowRow.id == workflow_id)
                                .values(lease_until=now + self.lease), execution_options=_PLAIN_DML)
-            return self._start_step(workflow_id, start_next, tx.session, new=next_is_new)
+            self._start_steps(workflow_id, start, started, tx.session)
 
     def _complete(self, workflow_id: int, claimed: _Claimed) -> None:
         with self.store.transaction() as tx:
@@ -320,6 +313,16 @@ class WorkflowRunner:
                  f"{wf.kind} parked after {wf.attempts} tries at step {step}: {reason}. Replay with: swarm retry {case.key}")
             log.error("workflow=%s kind=%s case=%s step=%s parked reason=%s", workflow_id, wf.kind, case.key, step, reason)
             return "failed"
+
+
+def _started_with(steps: Sequence[Step], index: int) -> list[str]:
+    """The step at `index` and those that start with it (Step.starts_with_previous)."""
+    group = [steps[index].name] if index < len(steps) else []
+    for step in steps[index + 1:]:
+        if not step.starts_with_previous:
+            break
+        group.append(step.name)
+    return group
 
 
 def _prefetch_after(recording: Future | None, prefetch, ctx: StepContext):

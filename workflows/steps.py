@@ -77,6 +77,12 @@ class Step:
     thread, beside this step's call), so that commit is off the swarm's critical path. Only for a step whose effect
     is idempotent where it lands (a crash before that commit re-runs the previous step, which looks before creating,
     and then this one again) and which takes what the previous step made from `ctx.results`, not the database.
+    A step whose effect is not idempotent may overlap too if it also `starts_with_previous`.
+
+    starts_with_previous: this step's start is recorded in the transaction that starts the step before it, so it is
+    durable before that step acts. A crash anywhere after that leaves this step "ambiguous" on the next run (its
+    act looks for its effect before making it), which is what lets a non-idempotent step go out while the record of
+    the step before it is still committing.
 
     prefetch: reads for this step that run on a helper thread while the step before it is out (that call waits on
     the network and leaves the process free), once any record still committing has landed. `act` finds what it
@@ -89,3 +95,4 @@ class Step:
     extra: dict = field(default_factory=dict)
     overlaps_previous_record: bool = False
     prefetch: Prefetch | None = None
+    starts_with_previous: bool = False
