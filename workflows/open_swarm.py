@@ -4,19 +4,21 @@ The ticket and the customer lookup are workflows of their own, started with the 
 the answer in the source thread starts once the channel exists. None of them waits for the invites, the summary or
 the pin.
 
-Each step stores what it created before the next one runs; a step that may have half-run (`ctx.ambiguous`)
-looks for what it created before creating again.
+Each step's result is stored while the next step's call is out (see OPEN_SWARM), and every step's start is durable
+before it acts; a step that may have half-run (`ctx.ambiguous`) looks for what it created before creating again.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from sqlalchemy.orm import Session
 
 from swarm.channel_names import candidates, channel_name
 from swarm.errors import NameTaken, PermanentFailure
-from swarm.model import CaseStatus
+from swarm.model import CaseStatus, CaseSummary
 from swarm.ports import SummaryCard
-from swarm.store.queries import PastFacts, case_by_channel, load_case_summary, open_swarm_load, past_facts
+from swarm.store.queries import case_by_channel, load_case_summary, open_swarm_load, refreshed_summary
 from swarm.store.tables import CaseRow
 from swarm.usecases.common import note
 from workflows.case_updates import summary_digest
@@ -86,17 +88,20 @@ def record_channel(session: Session, ctx: StepContext, result: dict) -> None:
                        "thread": case.source_message, "text": result["source_text"], "case_key": case.key})
 
 
-def read_past_facts(ctx: StepContext) -> PastFacts:
-    """The summary's facts from other cases (earlier cases of the customer, similar resolved ones), read while the
-    invite is out: the costliest reads of the summary, and nothing the invite changes."""
+def read_summary(ctx: StepContext) -> CaseSummary:
+    """The summary, read while the invite is out (once the channel's record has landed: it shows the channel)."""
     with ctx.services.store.read() as session:
-        return past_facts(session, session.get(CaseRow, ctx.case_id))
+        return load_case_summary(session, ctx.case_id)
 
 
 def post_summary(ctx: StepContext) -> dict:
+    """Posted while the invites' record commits: it shows the invites' outcomes from their result, and what other
+    work changed while the invite was out (the ticket, the customer) from a second, small read."""
     chat = ctx.chat
     with ctx.services.store.read() as session:
-        summary = load_case_summary(session, ctx.case_id, past=ctx.prefetched)
+        summary = (refreshed_summary(session, ctx.prefetched) if ctx.prefetched is not None
+                   else load_case_summary(session, ctx.case_id))
+    summary = as_opened(summary, ctx.results.get("invite") or {})
     if ctx.ambiguous and (found := chat.find_posted(summary.channel_id, ctx.effect_key)):
         return {"message_id": found}  # rendered by an earlier try from facts we no longer know: no digest
     return {"message_id": chat.post(summary.channel_id, SummaryCard(summary), effect_key=ctx.effect_key),
@@ -123,8 +128,8 @@ def record_pin(session: Session, ctx: StepContext, result: dict) -> None:
 
 
 def record_invites_and_open(session: Session, ctx: StepContext, result: dict) -> None:
-    """The channel exists and the people are in: the swarm is open (before the summary, which shows it). In the
-    invites' own transaction: a step of its own cost a commit between two calls."""
+    """The channel exists and the people are in: the swarm is open. In the invites' own transaction: a step of its
+    own cost a commit between two calls. The summary, posted while this commits, shows it through as_opened."""
     case = session.get(CaseRow, ctx.case_id)
     record_invites(session, ctx, result)
     if case.status == CaseStatus.OPENING.value:
@@ -134,13 +139,27 @@ def record_invites_and_open(session: Session, ctx: StepContext, result: dict) ->
     note(session, case, "swarm_open", f"Swarm open in #{case.channel_name} with {invited} people")
 
 
-# The invite and the pin are idempotent where they land and need only the result of the step before them, so each
-# goes out while that step's record commits: two commits off the critical path (Step.overlaps_previous_record).
-# The summary is not: it shows the invites' outcomes, so it waits for their record; what it shows from other cases
-# is read while the invite is out (Step.prefetch).
+def as_opened(summary: CaseSummary, invited: dict) -> CaseSummary:
+    """The summary as record_invites_and_open leaves the case, whether or not that record has landed: each person
+    still pending shows their invite's outcome, and an opening swarm is open. (A status that moved on since, such
+    as a decline, is newer than the outcome and stays.) It must show exactly what a read after the record shows, or
+    the refresh after the posting spends a chat.update on nothing."""
+    outcomes = {o["user_id"]: o["status"] for o in invited.get("outcomes", ())}
+    people = tuple(replace(p, invite_status=outcomes[p.user_id]) if p.invite_status == "pending" and p.user_id in outcomes
+                   else p for p in summary.participants)
+    status = CaseStatus.OPEN if summary.status == CaseStatus.OPENING else summary.status
+    return replace(summary, participants=people, status=status)
+
+
+# Each step after the first goes out while the record of the step before it commits (Step.overlaps_previous_record):
+# three commits off the critical path. The invite and the pin are idempotent where they land and need only the
+# result of the step before them. The summary is not idempotent, so its start is recorded with the invite's
+# (Step.starts_with_previous), before the invite goes out: after a crash it looks for its message before posting.
+# It is read while the invite is out (Step.prefetch) and shows the invites' outcomes from their result (as_opened).
 OPEN_SWARM = (
     Step("create_channel", create_channel, record_channel),
     Step("invite", invite_pending, record_invites_and_open, overlaps_previous_record=True),
-    Step("post_summary", post_summary, record_summary, prefetch=read_past_facts),
+    Step("post_summary", post_summary, record_summary, overlaps_previous_record=True, starts_with_previous=True,
+         prefetch=read_summary),
     Step("pin_summary", pin_summary, record_pin, overlaps_previous_record=True),
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -73,43 +73,44 @@ def past_facts(session: Session, row: CaseRow) -> PastFacts:
 def case_summary(session: Session, row: CaseRow, *, past: PastFacts | None = None) -> CaseSummary:
     """The full domain view of a case, as chat platforms render it."""
     past = past or past_facts(session, row)
-    participants = tuple(
-        ParticipantView(p.user_id, p.name, p.department, p.role, p.reason, p.invite_status) for p in row.participants
-    )
-    decisions = tuple(DecisionView(d.text, d.author_name, d.department, d.recorded_at, d.link) for d in row.decisions)
     return CaseSummary(
-        key=row.key,
-        number=row.id,
-        title=row.title,
-        customer=row.customer,
-        category=row.category,
-        severity=Severity(row.severity),
-        description=row.description,
-        status=CaseStatus(row.status),
-        requester=row.requester_id,
-        source_link=row.source_link,
-        created_at=row.created_at,
-        channel_id=row.channel_id,
-        channel_name=row.channel_name,
-        ticket_key=row.ticket_key,
-        ticket_url=row.ticket_url,
-        crm_record=row.crm_record_number,
-        customer_context=row.customer_context,
+        **_case_columns(row),
         history=past.history,
         similar=past.similar,
-        linked_customers=tuple(session.scalars(select(LinkedReportRow.customer).where(LinkedReportRow.case_id == row.id)
-                                               .order_by(LinkedReportRow.id))),
-        participants=participants,
-        decisions=decisions,
-        sla_engage_due=row.sla_engage_due,
-        sla_resolve_due=row.sla_resolve_due,
-        sla_engage_state=row.sla_engage_state,
-        sla_resolve_state=row.sla_resolve_state,
-        engaged_at=row.engaged_at,
-        resolved_at=row.resolved_at,
-        resolution=row.resolution,
+        linked_customers=linked_customers(session, row.id),
+        participants=tuple(ParticipantView(p.user_id, p.name, p.department, p.role, p.reason, p.invite_status)
+                           for p in row.participants),
+        decisions=tuple(DecisionView(d.text, d.author_name, d.department, d.recorded_at, d.link) for d in row.decisions),
         sync_notes=sync_notes(session, row.id),
     )
+
+
+def refreshed_summary(session: Session, summary: CaseSummary) -> CaseSummary:
+    """A summary read a moment ago, with what other work may have changed since read again: the case's own fields
+    (the ticket, the CRM record and customer, the status) and the failing syncs. Its people, decisions and past
+    cases stay as read; a change there is caught by the refresh that follows the posting (workflows/open_swarm.py)."""
+    row = session.get(CaseRow, summary.number)
+    return replace(summary, **_case_columns(row), linked_customers=linked_customers(session, row.id),
+                   sync_notes=sync_notes(session, row.id))
+
+
+def _case_columns(row: CaseRow) -> dict:
+    return dict(
+        key=row.key, number=row.id, title=row.title, customer=row.customer, category=row.category,
+        severity=Severity(row.severity), description=row.description, status=CaseStatus(row.status),
+        requester=row.requester_id, source_link=row.source_link, created_at=row.created_at,
+        channel_id=row.channel_id, channel_name=row.channel_name, ticket_key=row.ticket_key, ticket_url=row.ticket_url,
+        crm_record=row.crm_record_number, customer_context=row.customer_context,
+        sla_engage_due=row.sla_engage_due, sla_resolve_due=row.sla_resolve_due, sla_engage_state=row.sla_engage_state,
+        sla_resolve_state=row.sla_resolve_state, engaged_at=row.engaged_at, resolved_at=row.resolved_at,
+        resolution=row.resolution,
+    )
+
+
+def linked_customers(session: Session, case_id: int) -> tuple[str, ...]:
+    """Other customers whose escalations joined this case's swarm, in the order they joined."""
+    return tuple(session.scalars(select(LinkedReportRow.customer).where(LinkedReportRow.case_id == case_id)
+                                 .order_by(LinkedReportRow.id)))
 
 
 def similar_past_cases(session: Session, row: CaseRow, limit: int = 3) -> tuple[tuple[str, str, str | None], ...]:

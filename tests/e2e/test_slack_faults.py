@@ -124,6 +124,7 @@ def _record_never_commits(step_name: str):
 
 
 @pytest.mark.parametrize("step, then", [("open_swarm.create_channel", "conversations.invite"),
+                                        ("open_swarm.invite", "chat.postMessage"),  # the summary, not idempotent
                                         ("open_swarm.post_summary", "pins.add")])
 def test_a_crash_while_a_record_commits_beside_the_next_call_resumes_without_duplicates(database_url, slack_sandbox, tmp_path,
                                                                                        step, then):

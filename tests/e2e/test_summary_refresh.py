@@ -88,3 +88,20 @@ def test_a_refresh_that_comes_after_the_archive_leaves_the_archived_channel_alon
     assert len(swarm.sandbox.calls("chat.update")) == updates  # nothing sent to an archived channel
     with swarm.container.store.read() as session:
         assert session.scalar(select(WorkflowRow.status).where(WorkflowRow.dedupe_key == "refresh_summary:1:late")) == "done"
+
+
+def test_the_summary_posted_beside_the_invites_record_shows_their_outcomes_and_costs_no_update(swarm):
+    # The summary goes out while the invites' record is still committing (workflows/open_swarm.py), so it takes the
+    # outcomes from the invite's answer: a refused invite is shown at once, and the refresh after the posting finds
+    # the summary already right.
+    swarm.sandbox.fail_next("conversations.invite", 200,
+                            body={"ok": False, "error": "user_not_found",
+                                  "errors": [{"user": "UBILL0001", "ok": False, "error": "user_not_found"}]})
+    swarm.escalate(MESSAGE, customer="Acme Corp", category="billing")
+    swarm.drain()
+    channel = swarm.case().channel_id
+    assert {p.user_id: p.invite_status for p in swarm.case().participants}["UBILL0001"] == "failed"
+    summary = pinned_summary(swarm, channel)
+    assert "could not add: failed" in summary
+    assert summary.count("could not add") == 1 and "pending" not in summary
+    assert swarm.sandbox.calls("chat.update") == []
