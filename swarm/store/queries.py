@@ -89,9 +89,14 @@ def refreshed_summary(session: Session, summary: CaseSummary) -> CaseSummary:
     """A summary read a moment ago, with what other work may have changed since read again: the case's own fields
     (the ticket, the CRM record and customer, the status) and the failing syncs. Its people, decisions and past
     cases stay as read; a change there is caught by the refresh that follows the posting (workflows/open_swarm.py)."""
-    row = session.get(CaseRow, summary.number)
-    return replace(summary, **_case_columns(row), linked_customers=linked_customers(session, row.id),
-                   sync_notes=sync_notes(session, row.id))
+    # One statement in the usual case (no linked escalation, no failing sync): posted beside another thread's commit,
+    # each statement is a moment at which that thread may take the process.
+    linked = select(LinkedReportRow.id).where(LinkedReportRow.case_id == CaseRow.id).exists()
+    failing = select(WorkflowRow.id).where(WorkflowRow.case_id == CaseRow.id, WorkflowRow.status == "failed").exists()
+    row, any_linked, any_failing = session.execute(select(CaseRow, linked, failing).where(CaseRow.id == summary.number)).one()
+    return replace(summary, **_case_columns(row),
+                   linked_customers=linked_customers(session, row.id) if any_linked else (),
+                   sync_notes=sync_notes(session, row.id) if any_failing else ())
 
 
 def _case_columns(row: CaseRow) -> dict:
