@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import insert, or_, select, update
 
 from swarm.errors import ExternalError
+from swarm.outbound_calls import CallOut, announcing
 from swarm.store.outbox import schedule
 from swarm.store.queries import case_by_key
 from swarm.store.tables import CaseRow, StepRow, WorkflowRow
@@ -22,6 +24,10 @@ log = logging.getLogger("caseswarm.workflows")
 
 _WAITING = object()  # _claim: another workflow of this one-at-a-time kind is running for the case
 _RECHECK = timedelta(seconds=1)
+RECORD_WAITS_FOR_CALL_S = 0.5  # at most, for the next step's call to go out before an overlapped record starts
+# Then this long, for the request the adapter announced to be built and sent (about a millisecond here); a record
+# that started at once would take turns with that. Far shorter than any call's round trip, which the record has.
+REQUEST_LEAVES_S = 0.002
 
 # The runner's bookkeeping statements touch rows that no object in the session stands for: no need for the ORM to
 # look for objects to bring up to date, on every step.
@@ -216,6 +222,7 @@ class WorkflowRunner:
             self._complete(workflow_id, claimed)
             return "done"
         recording: Future | None = None  # the previous step's record, committing beside this step's call
+        call_out = CallOut()  # set when this step's call goes out: the record above starts then
         ahead: Future | None = None  # this step's prefetch, read while the previous step's call was out
         try:
             for index, step in enumerate(steps):
@@ -226,7 +233,8 @@ class WorkflowRunner:
                 ahead = (_RECORDER.submit(_prefetch_after, recording, following.prefetch, ctx)
                          if following is not None and following.prefetch is not None else None)
                 try:
-                    result = step.act(ctx) or {}
+                    with announcing(call_out):
+                        result = step.act(ctx) or {}
                 except ExternalError as exc:
                     _settle(recording)  # the failing step was started by that record: let it land first
                     return self._after_failure(workflow_id, step.name, exc.reason, retryable=exc.retryable, retry_after=exc.retry_after)
@@ -239,9 +247,10 @@ class WorkflowRunner:
                 done[step.name] = result
                 starting = (_started_with(steps, index + 1)
                             if following is not None and not following.starts_with_previous else ())
+                call_out = CallOut()
                 if following is not None and following.overlaps_previous_record:
-                    recording = _RECORDER.submit(self._finish_step, workflow_id, ctx, step, result, last=False,
-                                                 start=starting, started=claimed.started)
+                    recording = _RECORDER.submit(_once_out, call_out, self._finish_step, workflow_id, ctx, step, result,
+                                                 last=False, start=starting, started=claimed.started)
                 else:
                     self._finish_step(workflow_id, ctx, step, result, last=following is None, start=starting,
                                       started=claimed.started)
@@ -323,6 +332,14 @@ def _started_with(steps: Sequence[Step], index: int) -> list[str]:
             break
         group.append(step.name)
     return group
+
+
+def _once_out(call_out: CallOut, record: Callable[..., None], *args, **kwargs) -> None:
+    """An overlapped record, started once the next step's call has gone out (swarm/outbound_calls.py): it then runs
+    while that call waits on the network, not between the two calls. The wait is bounded in case no adapter says so."""
+    if call_out.wait(RECORD_WAITS_FOR_CALL_S) and call_out.by_call:
+        time.sleep(REQUEST_LEAVES_S)
+    record(*args, **kwargs)
 
 
 def _prefetch_after(recording: Future | None, prefetch, ctx: StepContext):

@@ -17,6 +17,7 @@ from slack_sdk.web import SlackResponse
 
 from integrations.notes import retry_after_seconds
 from integrations.rate_limits import COOLDOWNS, Cooldowns, Limited, fingerprint, origin
+from swarm.outbound_calls import going_out
 
 
 class CoolingWebClient(WebClient):
@@ -35,6 +36,7 @@ class CoolingWebClient(WebClient):
         if left:
             raise SlackApiError(f"{api_method}: cooling down after a 429 ({left:.1f} s left)",
                                 _ratelimited(self, api_method, left))
+        going_out()
         try:
             return super().api_call(api_method, **kwargs)
         except SlackApiError as exc:

@@ -12,6 +12,8 @@ import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
+from swarm.outbound_calls import going_out
+
 T = TypeVar("T")
 
 
@@ -24,6 +26,7 @@ class AsyncBridge:
     def run(self, coroutine: Coroutine[Any, Any, T], *, timeout: float) -> T:
         """Run `coroutine` on the bridge loop and wait; on timeout it is cancelled and TimeoutError raised."""
         future = asyncio.run_coroutine_threadsafe(coroutine, self._ensure_loop())
+        going_out()  # the call is the loop's now: this thread only waits
         try:
             return future.result(timeout)
         except concurrent.futures.TimeoutError:

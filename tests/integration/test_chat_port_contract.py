@@ -15,6 +15,7 @@ from integrations.rate_limits import COOLDOWNS
 
 from swarm.errors import NameTaken, RetryLater
 from swarm.model import CaseStatus, CaseSummary, Severity
+from swarm.outbound_calls import CallOut, announcing
 from swarm.ports import ChatPlatform, Notice, SummaryCard
 
 
@@ -184,3 +185,12 @@ def test_a_server_error_is_retry_later(subject, operation):
             subject.chat.create_channel("case-7-flaky-2", private=True)
         else:
             subject.chat.post(channel, Notice("hello", "CS-7"), effect_key="wf80")
+
+
+def test_a_call_says_as_it_goes_out(subject):
+    # The runner starts a step's record once the next step's call is out (swarm/outbound_calls.py): an adapter
+    # that never says so leaves that record waiting for the step's end, between two calls of the swarm.
+    out = CallOut()
+    with announcing(out):
+        subject.chat.create_channel("case-77-a-call-going-out", private=False)
+        assert out.is_set() and out.by_call

@@ -5,8 +5,10 @@ other they would time out instead of passing)."""
 from __future__ import annotations
 
 import threading
+import time
 
 from swarm.errors import ExternalError
+from swarm.outbound_calls import going_out
 from swarm.store.db import Store
 from swarm.store.outbox import schedule
 from swarm.store.tables import CaseRow, StepRow, utcnow
@@ -97,3 +99,22 @@ def test_the_first_step_of_a_run_has_nothing_prefetched(store):
     seen = []
     status, _ = run_workflow(store, (Step("post", lambda ctx: seen.append(ctx.prefetched), prefetch=lambda ctx: "x"),))
     assert (status, seen) == ("done", [None])
+
+
+def test_an_overlapped_record_starts_once_the_next_step_s_call_goes_out(store):
+    record_started, seen = threading.Event(), []
+
+    def record(session, ctx, result):
+        record_started.set()
+
+    def invite(ctx):
+        time.sleep(0.05)  # building the request: the record must not take the process from it yet
+        seen.append(("before the call", record_started.is_set()))
+        going_out()  # what the Slack client and the Teams bridge say as a request leaves
+        seen.append(("while it is out", record_started.wait(WAIT_S)))
+        return {}
+
+    status, _ = run_workflow(store, (Step("create", lambda ctx: {}, record),
+                                     Step("invite", invite, overlaps_previous_record=True)))
+    assert status == "done"
+    assert seen == [("before the call", False), ("while it is out", True)]
