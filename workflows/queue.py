@@ -82,9 +82,9 @@ class WorkQueue:
         return self.runner.run(workflow_id)
 
     def _run_workflows(self, workflow_ids: list[int]) -> str:
-        """The first (an escalation's: open_swarm) is claimed before the others are handed out: woken at once, the
-        other workers would dequeue and claim theirs in the same milliseconds, and the swarm's first call would wait
-        for their turns at the process and at the database."""
+        """The first (an escalation's: open_swarm) is claimed, and its first call sent, before the others are handed
+        out: woken at once, the other workers would dequeue and claim theirs in the same milliseconds, and the swarm's
+        first call would wait for their turns at the process and at the database."""
         return self.runner.run(workflow_ids[0], then=lambda: [self._run(workflow_id) for workflow_id in workflow_ids[1:]])
 
     def _sweep_due(self) -> int:

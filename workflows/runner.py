@@ -89,18 +89,23 @@ class WorkflowRunner:
     # -- public -------------------------------------------------------------------------------------------
     def run(self, workflow_id: int, *, then: Callable[[], object] | None = None) -> str:
         """Run one workflow if it is due and nobody else holds it; returns its status afterwards. `then` runs once
-        the claim is settled, whatever it found."""
+        the claim is settled, whatever it found: when the workflow's first call goes out if it has one to make
+        (on a helper thread, so that call goes first), else at once."""
         try:
             claimed = self._claim(workflow_id)
-        finally:
+        except BaseException:
             if then is not None:
                 then()
+            raise
+        if then is not None and not (isinstance(claimed, _Claimed) and claimed.steps):
+            then()
+            then = None
         if claimed is None:
             return self._not_claimed(workflow_id)
         if claimed is _WAITING:
             return "waiting"
         try:
-            return self._run_steps(workflow_id, claimed)
+            return self._run_steps(workflow_id, claimed, then=then)
         except BaseException:
             self._release(workflow_id)
             raise
@@ -216,7 +221,7 @@ class WorkflowRunner:
             tx.session.execute(update(WorkflowRow).where(WorkflowRow.id == workflow_id, WorkflowRow.status == "running")
                                .values(status="pending", lease_until=None))
 
-    def _run_steps(self, workflow_id: int, claimed: _Claimed) -> str:
+    def _run_steps(self, workflow_id: int, claimed: _Claimed, *, then: Callable[[], object] | None = None) -> str:
         steps, done = claimed.steps, claimed.done
         if not steps:  # every step was done before an earlier run could mark the workflow done
             self._complete(workflow_id, claimed)
@@ -224,6 +229,7 @@ class WorkflowRunner:
         recording: Future | None = None  # the previous step's record, committing beside this step's call
         call_out = CallOut()  # set when this step's call goes out: the record above starts then
         ahead: Future | None = None  # this step's prefetch, read while the previous step's call was out
+        handing_on = _RECORDER.submit(_once_out, call_out, _logged(then)) if then is not None else None
         try:
             for index, step in enumerate(steps):
                 ctx = StepContext(workflow_id, claimed.case_id, claimed.kind, claimed.payload, done,
@@ -257,7 +263,7 @@ class WorkflowRunner:
             return "done"
         finally:
             # An act raised past the handlers above (a stand-in for a crash): no record or read races on.
-            wait([future for future in (recording, ahead) if future is not None])
+            wait([future for future in (recording, ahead, handing_on) if future is not None])
 
     def _start_steps(self, workflow_id: int, names: Sequence[str], started: frozenset[str], session) -> None:
         """Record that these steps are about to act: a row for each, or one more try on the row an earlier run left
@@ -340,6 +346,16 @@ def _once_out(call_out: CallOut, record: Callable[..., None], *args, **kwargs) -
     if call_out.wait(RECORD_WAITS_FOR_CALL_S) and call_out.by_call:
         time.sleep(REQUEST_LEAVES_S)
     record(*args, **kwargs)
+
+
+def _logged(then: Callable[[], object]) -> Callable[[], None]:
+    """`then` on a helper thread: its failure is logged (a workflow it failed to wake is found by the sweep)."""
+    def run() -> None:
+        try:
+            then()
+        except Exception:
+            log.exception("waking the other workflows failed; the sweep will find them")
+    return run
 
 
 def _prefetch_after(recording: Future | None, prefetch, ctx: StepContext):

@@ -18,14 +18,18 @@ from workflows.steps import Step, WorkflowServices
 WAIT_S = 5.0
 
 
-def run_workflow(store: Store, steps: tuple[Step, ...]) -> tuple[str, int]:
+def new_workflow(store: Store, steps: tuple[Step, ...]) -> tuple[WorkflowRunner, int]:
     with store.transaction() as tx:
         case = CaseRow(dedupe_key="k1", title="t", customer="c", category="billing", severity="sev3", description="d",
                        status="open", platform="slack", requester_id="U1", created_at=utcnow())
         tx.session.add(case)
         tx.session.flush()
         workflow_id = schedule(tx, case_id=case.id, kind="test", key="test:1", wake=False)
-    runner = WorkflowRunner(WorkflowServices(store=store, chats={}, config=None, clock=utcnow), {"test": steps})
+    return WorkflowRunner(WorkflowServices(store=store, chats={}, config=None, clock=utcnow), {"test": steps}), workflow_id
+
+
+def run_workflow(store: Store, steps: tuple[Step, ...]) -> tuple[str, int]:
+    runner, workflow_id = new_workflow(store, steps)
     return runner.run(workflow_id), workflow_id
 
 
@@ -118,3 +122,21 @@ def test_an_overlapped_record_starts_once_the_next_step_s_call_goes_out(store):
                                      Step("invite", invite, overlaps_previous_record=True)))
     assert status == "done"
     assert seen == [("before the call", False), ("while it is out", True)]
+
+
+def test_what_follows_a_claim_is_handed_on_once_the_first_call_goes_out(store):
+    handed_on, seen = threading.Event(), []
+
+    def create(ctx):
+        time.sleep(0.05)  # routing, naming: the other workflows must not be woken into this yet
+        seen.append(("before the call", handed_on.is_set()))
+        going_out()
+        seen.append(("while it is out", handed_on.wait(WAIT_S)))
+        return {}
+
+    runner, workflow_id = new_workflow(store, (Step("create", create),))
+    assert runner.run(workflow_id, then=handed_on.set) == "done"
+    assert seen == [("before the call", False), ("while it is out", True)]
+    finished = []  # nothing left to claim: handed on at once, before run returns
+    assert runner.run(workflow_id, then=lambda: finished.append(True)) == "skipped"
+    assert finished == [True]
