@@ -281,14 +281,16 @@ p95 / floor = {times(r['ratio_p95'])} (target ≤ 1.30×: {met(r['met'])}); p50 
 
 Where the time goes (medians): ack {ms(b['ack'])}; queue pick-up (ack sent → `conversations.create` arrives)
 {ms(b['queue_pickup'])}; from the first call to the last answer {ms(b['open_calls'])}, i.e. {ms(b['between_calls'])} of
-our own work between two of the 4 sequential calls (each step's result and the next step's start share one
-transaction; the step then reads what it needs in a read transaction of its own).
+our own work between two of the 4 sequential calls. Each step's result is recorded while the next step's call is out
+(the record starts once that call is on its way: swarm/outbound_calls.py), and the summary is read while the invite
+is out, so a gap holds the HTTP round trip's own cost, a short read and the shared rate-limit lookup.
 
 **What runs in parallel.** The Jira issue (which carries the case link, so it needs no channel) and the Salesforce
 customer lookup start with the case, beside `conversations.create`. Once the channel exists, the answer in the source
 thread (notify_source) runs beside open_swarm (invite → summary → pin). A fact that arrives before the summary is posted is in it; one
 that arrives after costs one `chat.update` (a refresh that would show the same thing costs none). The summary waits
-for the invites because it shows who is in; posting it first would take the floor to
+for the invite's answer because it shows who is in (not for its record: it goes out while that commits); posting it
+first would take the floor to
 {ms(r['floor_if_parallel_ms'])}, at the price of a `chat.update` for the invite outcomes: today's p95 is
 {times(r['ratio_p95_vs_parallel_floor'])} that floor.
 
@@ -471,17 +473,19 @@ def _finding_time(results: dict) -> str:
         return ""
     b, idle = tts["breakdown_p50_ms"], tts["after_idle"]
     return (f"**Time to swarm is our work before and between the sequential calls**: {ms(b['queue_pickup'])} from the "
-            f"ack to the first call (worker wake-up, routing, the step's commit) and {ms(b['between_calls'])} between "
+            f"ack to the first call (worker wake-up, the claim's commit, routing) and {ms(b['between_calls'])} between "
             f"two calls, on top of the 4 × {tts['latency_ms']:.0f} ms floor. After {idle['idle_s']:.0f} s of quiet the "
             f"first call came {ms(idle['queue_pickup_ms'])} after the ack (an idle worker wakes when its process "
-            "enqueues). The invite and the pin go out while the step before them commits (Step.overlaps_previous_"
-            "record), so those two gaps hold a read and the HTTP round trip's own cost (slack_sdk opens a new "
-            "connection per call); the one before the summary also holds the invites' commit and loading and "
-            "rendering the summary, with the other workflows of the same case (ticket, customer, source thread) "
-            "running beside it on 2 cores. "
+            "enqueues). Every step after the first goes out while the step before it commits (Step.overlaps_previous_"
+            "record; the summary, which is not idempotent, has its start recorded with the invite's), and that commit "
+            "starts once the call is on its way, so it runs while the call waits rather than taking turns with it "
+            "for the one interpreter. A gap holds the HTTP round trip's own cost (slack_sdk opens a new connection per "
+            "call), the shared rate-limit lookup (one indexed read before each call, so every process honours a 429 "
+            "that another was given) and, before the summary, a short read of what other work changed while the "
+            "invite was out. The commits left on the critical path are the case's (before the ack) and the claim's. "
             f"Where p95 runs far above p50 (here {ms(tts['time_to_open']['p95'])} against "
-            f"{ms(tts['time_to_open']['p50'])}), look at the disk: each step commits durably (an fsync, on SQLite) "
-            "before the next call, so a stall of this virtual disk lands between two calls; in this run every task "
+            f"{ms(tts['time_to_open']['p50'])}), look at the disk: those commits wait for an fsync on SQLite, and a "
+            "record still committing when its next call returns holds up the step after; in this run every task "
             f"waited on the disk {_io_stalled(tts)} of the time.")
 
 
