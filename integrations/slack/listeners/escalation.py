@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 from slack_bolt import App
@@ -18,13 +19,13 @@ from swarm.usecases.known_issue import join_swarm, open_swarms_like
 
 log = logging.getLogger("caseswarm.slack")
 
+# Where a shortcut's form is opened once its answer has gone back: views.open must come within the trigger's 3 s.
+_AFTER_THE_ANSWER = ThreadPoolExecutor(max_workers=8, thread_name_prefix="caseswarm-form")
+
 
 def register(app: App, deps) -> None:
     config, store = deps.config, deps.store
     categories = dict(config.categories)
-
-    def acknowledge(ack):
-        ack()
 
     def open_form_from_message(shortcut, client):
         channel, message = shortcut["channel"]["id"], shortcut["message"]
@@ -44,11 +45,16 @@ def register(app: App, deps) -> None:
                                       similar=open_swarms_like(store, text=text))
         open_form(client, shortcut["trigger_id"], view, channel=channel, user=shortcut["user"]["id"])
 
-    # The shortcut's answer carries nothing, so it goes back at once (a lazy listener: Bolt runs the rest on a thread
-    # of its own). The form then opens while the trigger is fresh: the link to the message, the open swarms like it
-    # and views.open no longer count against Slack's 3 seconds, and nothing is lost if the process dies in between
-    # (nothing is recorded before the submit; the agent picks the shortcut again).
-    app.shortcut("escalate_to_swarm")(ack=acknowledge, lazy=[open_form_from_message])
+    # The shortcut's answer carries nothing, so it goes back at once: the listener hands the rest to a thread and
+    # returns (with process_before_response, Bolt answers when it returns). The form then opens while the trigger is
+    # fresh: the link to the message, the open swarms like it and views.open no longer count against Slack's 3
+    # seconds, and nothing is lost if the process dies in between (nothing is recorded before the submit; the agent
+    # picks the shortcut again). Not a Bolt lazy listener: that deep-copies the whole request for its thread, which
+    # was most of what this answer cost beyond a bare ack.
+    @app.shortcut("escalate_to_swarm")
+    def escalate_from_message(ack, shortcut, client):
+        ack()
+        _AFTER_THE_ANSWER.submit(_logged, open_form_from_message, shortcut, client)
 
     @app.view(views.ESCALATION_MODAL)
     def submit_escalation(ack, body, view):
@@ -95,6 +101,13 @@ def open_empty_form(client, trigger_id: str, categories: dict[str, str], *, chan
 def source_key(team: str, channel: str, ts: str) -> str:
     """One case per source message: the dedupe key that makes double clicks and re-sends harmless."""
     return f"slack:{team}:{channel}:{ts}"
+
+
+def _logged(work, *args) -> None:
+    try:
+        work(*args)
+    except Exception:  # nobody waits for this thread: say it here (the agent sees no form, and may try again)
+        log.exception("opening the escalation form failed")
 
 
 def _permalink(client, channel: str, ts: str) -> str:
