@@ -157,8 +157,8 @@ the ratios; "default mode" is the literal hello world (`process_before_response=
 10 ms for the ack, shown for reference. werkzeug closes every connection (`Connection: close`), so every request
 opens a new TCP connection, for all three servers alike.
 
-Our shortcut answers at once, as Slack recommends, and opens the form right after (a Bolt lazy listener: the link to
-the message, the open swarms like it and `views.open` run on a thread once the answer is out; section 3 shows the
+Our shortcut answers at once, as Slack recommends, and opens the form right after (the link to the message, the open
+swarms like it and `views.open` run on a thread of ours once the answer is out; section 3 shows the
 form opening under 50 ms per call). Our submit does its real work before it answers: signature, validation, one
 transaction that inserts the case, its requester, a timeline entry and three workflow rows, then the huey wake-up
 (the case is recorded before the answer, so a re-send or a crash never loses or doubles it).
@@ -419,8 +419,9 @@ def _finding_ack(results: dict) -> str:
     commit = results["machine"]["sqlite_commit_ms"]
     shortcut = off["kinds"]["shortcut"]
     first = (f"**The escalation shortcut's ack is {times(shortcut['ratio']['p50'])} a bare Bolt ack at p50 and "
-             f"{times(shortcut['ratio']['p99'])} at p99 (workers off)**: it answers first and opens the form on Bolt's "
-             "thread right after (a lazy listener), so what it adds is Bolt's copy of the request for that thread. ")
+             f"{times(shortcut['ratio']['p99'])} at p99 (workers off)**: it answers first and opens the form on a "
+             "thread of ours right after, so what it adds is our checks of the payload's shape and the hand-over to that "
+             "thread (a Bolt lazy listener, used before, deep-copied the whole request for its thread). ")
     return first + (f"**The form's submit stays far above 1.3× / 1.5×, because the case is recorded before the ack.** A bare Bolt "
             f"ack takes {ms(bare['p50'])} here, so 1.3× leaves ~{ms(bare['p50'] * 0.3)} for everything our submit adds; "
             f"it spends {ms(tx)} in the case transaction (SQLAlchemy ORM, six rows, one commit) and {ms(wake)} in the "

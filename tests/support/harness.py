@@ -32,7 +32,7 @@ class SwarmHarness(CaseViews):
         return self.sandbox.post_as_user(channel, user, text)
 
     def open_escalation_form(self, ts: str, *, user: str = AGENT, channel: str = SUPPORT) -> dict:
-        """Pick the shortcut; the app answers at once and opens the form right after (a lazy listener)."""
+        """Pick the shortcut; the app answers at once and opens the form right after, on a thread of its own."""
         response = self.driver.message_shortcut(user_id=user, channel_id=channel, message_ts=ts)
         assert response.status_code == 200, response.text
         return self.sandbox.view_opened_with(self.driver.last_payload["trigger_id"])
