@@ -145,8 +145,8 @@ def as_opened(summary: CaseSummary, invited: dict) -> CaseSummary:
     as a decline, is newer than the outcome and stays.) It must show exactly what a read after the record shows, or
     the refresh after the posting spends a chat.update on nothing."""
     outcomes = {o["user_id"]: o["status"] for o in invited.get("outcomes", ())}
-    people = tuple(replace(p, invite_status=outcomes[p.user_id]) if p.invite_status == "pending" and p.user_id in outcomes
-                   else p for p in summary.participants)
+    people = tuple(replace(p, invite_status=outcomes[p.user_id])
+                   if p.invite_status == "pending" and p.user_id in outcomes else p for p in summary.participants)
     status = CaseStatus.OPEN if summary.status == CaseStatus.OPENING else summary.status
     return replace(summary, participants=people, status=status)
 

@@ -33,10 +33,12 @@ REQUEST_LEAVES_S = 0.002
 # look for objects to bring up to date, on every step.
 _PLAIN_DML = {"synchronize_session": False}
 
-# Where the record of a step commits while the next step's call is in flight (Step.overlaps_previous_record). Shared
-# by the process's runners, each of which has at most one record out: sized for as many worker threads as a process
-# is likely to run, so a record never queues behind another's; its threads start only as they are needed.
-_RECORDER = ThreadPoolExecutor(max_workers=32, thread_name_prefix="caseswarm-record")
+# Where the record of a step commits while the next step's call is in flight (Step.overlaps_previous_record), and a
+# step's prefetch and a claim's hand-over run. Shared by the process's runners, each of which has at most three of
+# them out at once: sized for as many worker threads as a process is likely to run, so that none queues behind
+# another's (a queued one would wait for a call that waits for it, up to RECORD_WAITS_FOR_CALL_S); its threads start
+# only as they are needed.
+_RECORDER = ThreadPoolExecutor(max_workers=64, thread_name_prefix="caseswarm-record")
 
 
 @dataclass(frozen=True)
@@ -233,8 +235,8 @@ class WorkflowRunner:
         try:
             for index, step in enumerate(steps):
                 ctx = StepContext(workflow_id, claimed.case_id, claimed.kind, claimed.payload, done,
-                                  step.name in claimed.started, self.services, case_platform=claimed.platform, case_workspace=claimed.workspace,
-                                  prefetched=_prefetched(ahead, step.name))
+                                  step.name in claimed.started, self.services, case_platform=claimed.platform,
+                                  case_workspace=claimed.workspace, prefetched=_prefetched(ahead, step.name))
                 following = steps[index + 1] if index + 1 < len(steps) else None
                 ahead = (_RECORDER.submit(_prefetch_after, recording, following.prefetch, ctx)
                          if following is not None and following.prefetch is not None else None)
@@ -340,12 +342,13 @@ def _started_with(steps: Sequence[Step], index: int) -> list[str]:
     return group
 
 
-def _once_out(call_out: CallOut, record: Callable[..., None], *args, **kwargs) -> None:
-    """An overlapped record, started once the next step's call has gone out (swarm/outbound_calls.py): it then runs
-    while that call waits on the network, not between the two calls. The wait is bounded in case no adapter says so."""
+def _once_out(call_out: CallOut, work: Callable[..., None], *args, **kwargs) -> None:
+    """Work for a helper thread (an overlapped record, the hand-over of an escalation's other workflows), started
+    once the worker's next call has gone out (swarm/outbound_calls.py): it then runs while that call waits on the
+    network, not between two calls. The wait is bounded in case no adapter says so."""
     if call_out.wait(RECORD_WAITS_FOR_CALL_S) and call_out.by_call:
         time.sleep(REQUEST_LEAVES_S)
-    record(*args, **kwargs)
+    work(*args, **kwargs)
 
 
 def _logged(then: Callable[[], object]) -> Callable[[], None]:
