@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import json
 import secrets
-import time
 from typing import Any
 
 from flask import Response, request
@@ -72,14 +71,10 @@ class SlackSandbox(SlackMessaging, SandboxServer):
     def view_opened_with(self, trigger_id: str, *, timeout: float = 10.0) -> dict[str, Any]:
         """The views.open made with `trigger_id`, once it arrives: an app may answer a shortcut first and open its
         form right after (as Slack recommends), so the answer to the shortcut does not mean the form is open."""
-        deadline = time.monotonic() + timeout
-        while True:
-            opened = [v for v in self.views() if v["action"] == "open" and v["trigger_id"] == trigger_id]
-            if opened:
-                return opened[0]
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"no views.open with trigger {trigger_id} within {timeout} s")
-            time.sleep(0.005)
+        opened = self.view_store.opened_with(trigger_id, timeout=timeout)
+        if opened is None:
+            raise TimeoutError(f"no views.open with trigger {trigger_id} within {timeout} s")
+        return opened
 
     def view_user(self, view_id: str) -> str | None:
         """The user a modal was opened for (from its trigger id)."""

@@ -26,6 +26,8 @@ class ViewStore:
         self._views: dict[str, dict[str, Any]] = {}
         self._owners: dict[str, str | None] = {}  # view id -> user the modal was opened for
         self._log: list[dict[str, Any]] = []
+        self._opened_by_trigger: dict[str, dict[str, Any]] = {}  # trigger id -> its views.open entry in the log
+        self._logged = threading.Condition(lock)  # notified on every entry: a test may wait for one
         self._home: dict[str, dict[str, Any]] = {}
 
     # -- helpers --------------------------------------------------------------------------------------------
@@ -40,6 +42,15 @@ class ViewStore:
         """Every open/update/push, in order: {action, id, trigger_id, user_id, view}."""
         with self.lock:
             return copy.deepcopy(self._log)
+
+    def opened_with(self, trigger_id: str, *, timeout: float) -> dict[str, Any] | None:
+        """The views.open entry made with `trigger_id`, waiting up to `timeout` s for it (None if it never came).
+        Looked up, not searched: a burst's waiting threads would otherwise each copy the whole log, under the lock
+        every request to the sandbox takes."""
+        with self._logged:
+            self._logged.wait_for(lambda: trigger_id in self._opened_by_trigger, timeout)
+            entry = self._opened_by_trigger.get(trigger_id)
+            return copy.deepcopy(entry) if entry is not None else None
 
     def view(self, view_id: str) -> dict[str, Any]:
         """The view as it currently stands (KeyError if the sandbox never saw it)."""
@@ -132,8 +143,12 @@ class ViewStore:
                   user_id: str | None) -> dict[str, Any]:
         self._views[stored["id"]] = stored
         self._owners[stored["id"]] = user_id
-        self._log.append({"action": action, "id": stored["id"], "trigger_id": trigger_id, "user_id": user_id,
-                          "view": copy.deepcopy(stored)})
+        entry = {"action": action, "id": stored["id"], "trigger_id": trigger_id, "user_id": user_id,
+                 "view": copy.deepcopy(stored)}
+        self._log.append(entry)
+        if action == "open" and trigger_id:
+            self._opened_by_trigger[trigger_id] = entry
+        self._logged.notify_all()
         return copy.deepcopy(stored)
 
     def _find(self, view_id: str | None, external_id: str | None) -> dict[str, Any]:
