@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from swarm.customer_history import CustomerHistory, customer_history
+from swarm.customer_history import customer_history
 from swarm.errors import NotFound
 from swarm.model import CaseStatus, CaseSummary, DecisionView, ParticipantView, Severity
 from swarm.store.tables import CaseRow, LinkedReportRow, ParticipantRow, TimelineRow, WorkflowRow
@@ -58,25 +58,12 @@ def sync_notes(session: Session, case_id: int) -> tuple[str, ...]:
                  else f"{w.kind} failing: {w.last_error}" for w in failed)
 
 
-@dataclass(frozen=True)
-class PastFacts:
-    """What a case's summary shows from the other cases: this customer's earlier ones, and resolved ones like it."""
-    history: CustomerHistory
-    similar: tuple[tuple[str, str, str | None], ...]
-
-
-def past_facts(session: Session, row: CaseRow) -> PastFacts:
-    return PastFacts(history=customer_history(session, customer=row.customer, before_case_id=row.id, at=row.created_at),
-                     similar=similar_past_cases(session, row))
-
-
-def case_summary(session: Session, row: CaseRow, *, past: PastFacts | None = None) -> CaseSummary:
+def case_summary(session: Session, row: CaseRow) -> CaseSummary:
     """The full domain view of a case, as chat platforms render it."""
-    past = past or past_facts(session, row)
     return CaseSummary(
         **_case_columns(row),
-        history=past.history,
-        similar=past.similar,
+        history=customer_history(session, customer=row.customer, before_case_id=row.id, at=row.created_at),
+        similar=similar_past_cases(session, row),
         linked_customers=linked_customers(session, row.id),
         participants=tuple(ParticipantView(p.user_id, p.name, p.department, p.role, p.reason, p.invite_status)
                            for p in row.participants),
@@ -129,14 +116,13 @@ def similar_past_cases(session: Session, row: CaseRow, limit: int = 3) -> tuple[
     return tuple((h.key, h.title, session.get(CaseRow, h.case_id).resolution) for h in hits)
 
 
-def load_case_summary(session: Session, case_id: int, *, past: PastFacts | None = None) -> CaseSummary:
-    """The case as its summary shows it; `past` (from past_facts) saves reading the other cases again."""
+def load_case_summary(session: Session, case_id: int) -> CaseSummary:
     row = session.scalars(
         select(CaseRow)
         .where(CaseRow.id == case_id)
         .options(selectinload(CaseRow.participants), selectinload(CaseRow.decisions))
     ).one()
-    return case_summary(session, row, past=past)
+    return case_summary(session, row)
 
 
 def timeline(session: Session, case_id: int) -> list[TimelineRow]:
